@@ -1,0 +1,92 @@
+"""Receiver settings, read once from the environment at the edge (main.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+DEFAULT_LOCAL_ARCHIVE = "./archive"
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+DEFAULT_STORAGE_TIMEOUT_SECONDS = 8.0
+
+
+class ConfigError(Exception):
+    """The environment does not describe a receiver that can safely run."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything the receiver needs to know about its deployment."""
+
+    archive_url: str
+    tokens: tuple[str, ...]
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    storage_timeout_seconds: float = DEFAULT_STORAGE_TIMEOUT_SECONDS
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.tokens)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from environment variables; fail loudly on unsafe combinations.
+
+        Raises:
+            ConfigError: with a message naming the variable to set.
+        """
+        on_cloud = bool(environ.get("K_SERVICE"))
+        archive_url = environ.get("ARCHIVE_URL", "").strip()
+        if not archive_url:
+            if on_cloud:
+                raise ConfigError(
+                    "ARCHIVE_URL is not set: on Cloud Functions/Cloud Run the instance disk is "
+                    "discarded, so archiving there would lose every notification. "
+                    "Set ARCHIVE_URL=gs://BUCKET[/PREFIX]."
+                )
+            archive_url = DEFAULT_LOCAL_ARCHIVE
+
+        tokens = parse_tokens(environ.get("WEBHOOK_TOKENS", ""))
+        allow_unauthenticated = _parse_bool(environ, "ALLOW_UNAUTHENTICATED", default=False)
+        if not tokens and on_cloud and not allow_unauthenticated:
+            raise ConfigError(
+                "WEBHOOK_TOKENS is not set: anyone who finds the URL could write to the archive. "
+                "Set WEBHOOK_TOKENS=<token>[,<token>...] (or ALLOW_UNAUTHENTICATED=true to accept "
+                "that risk)."
+            )
+        return cls(
+            archive_url=archive_url,
+            tokens=tokens,
+            max_body_bytes=_parse_number(environ, "MAX_BODY_BYTES", int, DEFAULT_MAX_BODY_BYTES),
+            storage_timeout_seconds=_parse_number(
+                environ, "STORAGE_TIMEOUT_SECONDS", float, DEFAULT_STORAGE_TIMEOUT_SECONDS
+            ),
+        )
+
+
+def parse_tokens(value: str) -> tuple[str, ...]:
+    """Split a comma-separated token list; surrounding whitespace and empty items are ignored."""
+    return tuple(token.strip() for token in value.split(",") if token.strip())
+
+
+def _parse_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={value!r} is not a boolean; use true or false.")
+
+
+def _parse_number(environ: Mapping[str, str], name: str, kind: type, default: float) -> float:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a {kind.__name__}.") from None
+    if number <= 0:
+        raise ConfigError(f"{name}={value!r} must be greater than 0.")
+    return number

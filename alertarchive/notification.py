@@ -1,0 +1,110 @@
+"""Parsing a webhook body and summarising the notification it holds."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import orjson
+
+
+class NotJsonObject(ValueError):
+    """The body is not a JSON object (not UTF-8, not JSON, too deep, or another JSON type)."""
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """Parse a body that must be a JSON object.
+
+    orjson is the fast path (Alertmanager sends compact UTF-8 JSON). It refuses integers
+    beyond 64 bits, which are still JSON, so those bodies get a second chance with the
+    standard library; NaN and Infinity are refused by both, as RFC 8259 does.
+
+    Raises:
+        NotJsonObject: with a short reason a sender can act on.
+    """
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        document = _parse_with_stdlib(body, error)
+    if not isinstance(document, dict):
+        raise NotJsonObject(f"body is JSON {_json_type(document)}, not an object")
+    return document
+
+
+def _parse_with_stdlib(body: bytes, orjson_error: orjson.JSONDecodeError) -> Any:
+    if "64-bit" not in str(orjson_error):
+        raise NotJsonObject(f"body is not valid JSON: {_short(str(orjson_error))}") from None
+    try:
+        return json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
+        raise NotJsonObject(f"body is not valid JSON: {_short(str(error))}") from None
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """What a reader wants to see about a notification without opening it."""
+
+    status: str
+    receiver: str
+    alertnames: tuple[str, ...]
+    alert_count: int
+    truncated_alerts: int
+    group_key: str
+
+    @property
+    def title(self) -> str:
+        """The alert name a human would call this notification by."""
+        if not self.alertnames:
+            return ""
+        if len(self.alertnames) == 1:
+            return self.alertnames[0]
+        return f"{self.alertnames[0]}+{len(self.alertnames) - 1}"
+
+
+def summarize(document: dict[str, Any]) -> Summary:
+    """Summarise any JSON object; fields that are missing or of the wrong type read as empty.
+
+    It must not fail on invalid notifications, which are summarised for quarantine too.
+    """
+    alerts = document.get("alerts")
+    alerts = alerts if isinstance(alerts, list) else []
+    alertnames: set[str] = set()
+    for alert in alerts:
+        labels = alert.get("labels") if isinstance(alert, dict) else None
+        name = labels.get("alertname") if isinstance(labels, dict) else None
+        if isinstance(name, str) and name:
+            alertnames.add(name)
+    truncated = document.get("truncatedAlerts")
+    return Summary(
+        status=_string(document.get("status")),
+        receiver=_string(document.get("receiver")),
+        alertnames=tuple(sorted(alertnames)),
+        alert_count=len(alerts),
+        truncated_alerts=truncated if isinstance(truncated, int) and truncated >= 0 else 0,
+        group_key=_string(document.get("groupKey")),
+    )
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""

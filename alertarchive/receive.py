@@ -1,0 +1,352 @@
+"""The webhook endpoint: method, auth, size, parse, validate, store, answer.
+
+Status codes follow Alertmanager's retry contract (notify/webhook): only 5xx and network
+errors are retried; any other answer ends the attempt and the whole notification is sent
+again at the next group_interval. So:
+- 2xx only once the body is durably stored (or was already);
+- 503 whenever storage did not confirm the write, so Alertmanager retries soon;
+- 4xx only for requests that will never be accepted as they are;
+- never 3xx (Go turns 301/302 into a body-less GET that counts as delivered) or 429.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import orjson
+
+from alertarchive import logs, naming, record
+from alertarchive.auth import CHALLENGE, TokenSet
+from alertarchive.config import Settings
+from alertarchive.notification import NotJsonObject, Summary, parse_json_object, summarize
+from alertarchive.schema import NotificationValidator, explain
+from alertarchive.storage import Archive, StorageUnavailable, open_archive
+from alertarchive.storage.deadline import DeadlineArchive
+
+HEALTH_PATH = "/healthz"
+_READ_CHUNK_BYTES = 64 * 1024
+_JSON = {"Content-Type": "application/json"}
+_TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+
+
+class Request(Protocol):
+    """The parts of a flask.Request the receiver uses."""
+
+    method: str
+    path: str
+    args: Mapping[str, str]
+    headers: Mapping[str, str]
+    content_length: int | None
+    mimetype: str
+    stream: Any
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What happened to one request: the answer and what the log line says about it."""
+
+    status_code: int
+    outcome: str
+    body: bytes
+    headers: dict[str, str]
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def text(cls, status_code: int, outcome: str, line: str, **headers: str) -> Outcome:
+        return cls(status_code, outcome, (line + "\n").encode(), {**_TEXT, **headers})
+
+
+class Rejected(Exception):
+    """A request answered without storing anything."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.body)
+        self.outcome = outcome
+
+
+class Receiver:
+    """Turns webhook requests into archived objects and honest status codes."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        tokens: TokenSet,
+        max_body_bytes: int,
+        validator: NotificationValidator | None = None,
+    ) -> None:
+        self.archive = archive
+        self.tokens = tokens
+        self.max_body_bytes = max_body_bytes
+        self.validator = validator or NotificationValidator()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Receiver:
+        archive = open_archive(settings.archive_url, settings.storage_timeout_seconds)
+        receiver = cls(
+            archive=DeadlineArchive(archive, settings.storage_timeout_seconds),
+            tokens=TokenSet(settings.tokens),
+            max_body_bytes=settings.max_body_bytes,
+        )
+        logs.emit("INFO", f"alertarchive receiver archiving to {archive.url}", archive=archive.url)
+        if not settings.tokens:
+            logs.emit(
+                "WARNING",
+                "WEBHOOK_TOKENS is not set: accepting unauthenticated notifications; "
+                "set it before exposing this receiver",
+            )
+        return receiver
+
+    def handle(self, request: Request) -> tuple[bytes, int, dict[str, str]]:
+        """Answer one HTTP request and write its log line."""
+        started = time.perf_counter()
+        try:
+            outcome = self._answer(request)
+        except Rejected as rejection:
+            outcome = rejection.outcome
+        _log(request, outcome, time.perf_counter() - started)
+        return outcome.body, outcome.status_code, outcome.headers
+
+    def _answer(self, request: Request) -> Outcome:
+        if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
+            return Outcome(200, "health", b'{"status":"ok"}\n', dict(_JSON))
+        if request.method != "POST":
+            return Outcome.text(
+                405, "rejected", f"method {request.method} not allowed; POST notifications", Allow="POST"
+            )
+        source = _source(request)
+        if self.tokens and not self.tokens.accepts(request.headers.get("Authorization")):
+            return Outcome.text(
+                401,
+                "unauthorized",
+                "missing or wrong token: send Authorization: Bearer <token> "
+                "(or Basic auth with the token as password)",
+                **{"WWW-Authenticate": CHALLENGE},
+            )
+        _check_content_headers(request)
+        body = self._read_body(request)
+        return self._archive(body, source, request.headers.get("User-Agent", ""))
+
+    def _read_body(self, request: Request) -> bytes:
+        too_large = Outcome.text(
+            413,
+            "rejected",
+            f"body larger than {self.max_body_bytes} bytes; lower max_alerts in the "
+            "webhook_config or raise MAX_BODY_BYTES",
+        )
+        if request.content_length is not None and request.content_length > self.max_body_bytes:
+            raise Rejected(too_large)
+        # Read at most one byte past the limit, so an undeclared (chunked) oversized body
+        # is refused without holding it all in memory.
+        chunks, size = [], 0
+        try:
+            while size <= self.max_body_bytes:
+                chunk = request.stream.read(min(_READ_CHUNK_BYTES, self.max_body_bytes + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except Exception as error:  # werkzeug's ClientDisconnected and friends
+            raise Rejected(
+                Outcome.text(400, "rejected", f"could not read the body: {_first_line(error)}")
+            ) from None
+        if size > self.max_body_bytes:
+            raise Rejected(too_large)
+        return b"".join(chunks)
+
+    def _archive(self, body: bytes, source: str, user_agent: str) -> Outcome:
+        received_at = datetime.datetime.now(datetime.timezone.utc)
+        body_sha256 = hashlib.sha256(body).hexdigest()
+        try:
+            document = parse_json_object(body)
+        except NotJsonObject as error:
+            return self._quarantine(
+                400, str(error), [str(error)], body, body_sha256, received_at, source, user_agent
+            )
+        summary = summarize(document)
+        problems = self.validator.problems(document)
+        if problems:
+            return self._quarantine(
+                422,
+                explain(problems),
+                [str(problem) for problem in problems],
+                body,
+                body_sha256,
+                received_at,
+                source,
+                user_agent,
+                document=document,
+                summary=summary,
+            )
+        name = naming.object_name(
+            naming.ARCHIVED, received_at, source, body_sha256, summary.status, summary.title
+        )
+        metadata = record.metadata(
+            received_at=received_at,
+            body_sha256=body_sha256,
+            body_size=len(body),
+            user_agent=user_agent,
+            source=source,
+            summary=summary,
+        )
+        created = self._store(name, body, metadata, "application/json", source, summary)
+        answer = {"object": name, "alerts": summary.alert_count, "duplicate": not created}
+        return Outcome(
+            201 if created else 200,
+            "stored" if created else "duplicate",
+            orjson.dumps(answer) + b"\n",
+            dict(_JSON),
+            {"object": name, "source": source, "alerts": summary.alert_count},
+        )
+
+    def _quarantine(
+        self,
+        status_code: int,
+        reason: str,
+        problems: list[str],
+        body: bytes,
+        body_sha256: str,
+        received_at: datetime.datetime,
+        source: str,
+        user_agent: str,
+        document: dict[str, Any] | None = None,
+        summary: Summary | None = None,
+    ) -> Outcome:
+        """Keep an authenticated body our schema refuses, then tell the sender why.
+
+        The sender keeps re-sending a rejected notification every group_interval; keeping
+        it means nothing is lost to our schema while the cause is fixed.
+        """
+        summary = summary or summarize(document or {})
+        name = naming.object_name(
+            naming.QUARANTINED,
+            received_at,
+            source,
+            body_sha256,
+            summary.status,
+            summary.title,
+            extension="json" if document is not None else "bin",
+        )
+        metadata = record.metadata(
+            received_at=received_at,
+            body_sha256=body_sha256,
+            body_size=len(body),
+            user_agent=user_agent,
+            source=source,
+            summary=summary,
+            problems=problems,
+        )
+        content_type = "application/json" if document is not None else "application/octet-stream"
+        self._store(name, body, metadata, content_type, source, summary)
+        return Outcome(
+            status_code,
+            "quarantined",
+            (reason + "\n").encode(),
+            dict(_TEXT),
+            {"object": name, "source": source, "alerts": summary.alert_count, "reason": reason},
+        )
+
+    def _store(
+        self,
+        name: str,
+        body: bytes,
+        metadata: dict[str, str],
+        content_type: str,
+        source: str,
+        summary: Summary,
+    ) -> bool:
+        try:
+            return self.archive.create(name, body, metadata, content_type)
+        except StorageUnavailable as error:
+            raise Rejected(
+                Outcome(
+                    503,
+                    "unavailable",
+                    b"archive unavailable, nothing stored; retry later\n",
+                    dict(_TEXT),
+                    {
+                        "object": name,
+                        "source": source,
+                        "alerts": summary.alert_count,
+                        "reason": str(error),
+                    },
+                )
+            ) from None
+
+
+def _source(request: Request) -> str:
+    """The source tag from `POST /<source>` or `?source=`; `default` when neither is given."""
+    from_path = request.path.strip("/")
+    from_query = request.args.get("source", "")
+    if from_path and from_query and from_path != from_query:
+        raise Rejected(
+            Outcome.text(400, "rejected", "source given twice (path and ?source=) with different values")
+        )
+    source = from_path or from_query
+    if not source:
+        return naming.DEFAULT_SOURCE
+    try:
+        return naming.validate_source(source)
+    except naming.InvalidSource as error:
+        raise Rejected(Outcome.text(400, "rejected", str(error))) from None
+
+
+def _check_content_headers(request: Request) -> None:
+    mimetype = request.mimetype
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise Rejected(
+            Outcome.text(
+                415,
+                "rejected",
+                f"Content-Type {mimetype} is not JSON; send Content-Type: application/json",
+            )
+        )
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise Rejected(
+            Outcome.text(
+                415,
+                "rejected",
+                f"Content-Encoding {encoding[:40]} is not supported; send the body uncompressed",
+            )
+        )
+
+
+def _log(request: Request, outcome: Outcome, elapsed_seconds: float) -> None:
+    severity = (
+        "ERROR"
+        if outcome.status_code >= 500
+        else "WARNING"
+        if outcome.status_code >= 400
+        else "DEBUG"
+        if outcome.outcome == "health"
+        else "INFO"
+    )
+    message = f"{outcome.outcome} {outcome.status_code}"
+    if "object" in outcome.fields:
+        message += f" {outcome.fields['object']}"
+    logs.emit(
+        severity,
+        message,
+        outcome=outcome.outcome,
+        status_code=outcome.status_code,
+        duration_ms=round(elapsed_seconds * 1000, 2),
+        httpRequest={
+            "requestMethod": request.method,
+            # The path only: a query string is the sender's, and could carry a secret.
+            "requestUrl": request.path[:200],
+            "status": outcome.status_code,
+            "userAgent": request.headers.get("User-Agent", "")[:200],
+            "latency": f"{elapsed_seconds:.6f}s",
+        },
+        **outcome.fields,
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:120] if text else type(error).__name__

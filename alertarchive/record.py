@@ -1,0 +1,62 @@
+"""Receipt metadata stored with every object (GCS custom metadata, or a local sidecar).
+
+The object itself holds the exact bytes received; these keys let a reader filter and
+understand it without downloading it. schema/archived-object-metadata.schema.json
+describes them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from alertarchive.notification import Summary
+
+# GCS allows 8 KiB of custom metadata per object; label values can be kilobytes long.
+# Five free-text fields at this bound stay well inside it.
+MAX_VALUE_BYTES = 1024
+VALID = "valid"
+INVALID = "invalid"
+
+
+def metadata(
+    *,
+    received_at: datetime.datetime,
+    body_sha256: str,
+    body_size: int,
+    user_agent: str,
+    source: str,
+    summary: Summary,
+    problems: list[str] = (),
+) -> dict[str, str]:
+    """Metadata for one stored body; every value a bounded string."""
+    fields = {
+        "received_at": format_timestamp(received_at),
+        "body_sha256": body_sha256,
+        "body_size": str(body_size),
+        "user_agent": user_agent,
+        "source": source,
+        "status": summary.status,
+        "receiver": summary.receiver,
+        "alertnames": ",".join(summary.alertnames),
+        "alert_count": str(summary.alert_count),
+        "truncated_alerts": str(summary.truncated_alerts),
+        "group_key": summary.group_key,
+        "validation": INVALID if problems else VALID,
+    }
+    if problems:
+        fields["validation_errors"] = json.dumps(list(problems), ensure_ascii=False)
+    return {key: _bounded(value) for key, value in fields.items()}
+
+
+def format_timestamp(moment: datetime.datetime) -> str:
+    """RFC 3339 in UTC with microseconds, e.g. `2026-11-27T04:05:06.123456Z`."""
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _bounded(value: str) -> str:
+    encoded = value.encode()
+    if len(encoded) <= MAX_VALUE_BYTES:
+        return value
+    # Cut on a character boundary, leaving room for the 3-byte ellipsis.
+    return encoded[: MAX_VALUE_BYTES - 3].decode(errors="ignore") + "…"

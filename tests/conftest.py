@@ -1,0 +1,43 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+from tests.support.processes import FakeGcs
+
+DATA = pathlib.Path(__file__).parent / "data"
+_ENV_VARS = ("ARCHIVE_URL", "WEBHOOK_TOKENS", "ALLOW_UNAUTHENTICATED", "MAX_BODY_BYTES",
+             "STORAGE_TIMEOUT_SECONDS", "K_SERVICE", "STORAGE_EMULATOR_HOST")
+
+
+@pytest.fixture(autouse=True)
+def isolated_environ(monkeypatch):
+    """No test sees the developer's (or another test's) receiver configuration."""
+    for name in _ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def payload(name: str) -> bytes:
+    """A captured or generated body from tests/data, byte for byte."""
+    return (DATA / name).read_bytes()
+
+
+@pytest.fixture(scope="session")
+def fake_gcs(tmp_path_factory):
+    """One fake-gcs-server (in memory) for the session; tests use their own buckets."""
+    server = FakeGcs(tmp_path_factory.mktemp("fake-gcs")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gcs_bucket(fake_gcs, monkeypatch, request):
+    """A fresh bucket on the session's fake-gcs-server; the emulator env var points at it."""
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", fake_gcs.url)
+    name = f"b-{abs(hash(request.node.nodeid)) % 10**12}-{os.getpid()}"
+    fake_gcs.create_bucket(name)
+    return name

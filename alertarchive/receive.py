@@ -15,7 +15,7 @@ import dataclasses
 import datetime
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import orjson
@@ -78,11 +78,14 @@ class Receiver:
         tokens: TokenSet,
         max_body_bytes: int,
         validator: NotificationValidator | None = None,
+        clock: Callable[[], datetime.datetime] | None = None,
     ) -> None:
         self.archive = archive
         self.tokens = tokens
         self.max_body_bytes = max_body_bytes
         self.validator = validator or NotificationValidator()
+        # Injectable so tests and benchmarks can write archives spanning days and hours.
+        self.clock = clock or _utc_now
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Receiver:
@@ -159,7 +162,7 @@ class Receiver:
         return b"".join(chunks)
 
     def _archive(self, body: bytes, source: str, user_agent: str) -> Outcome:
-        received_at = datetime.datetime.now(datetime.timezone.utc)
+        received_at = self.clock()
         body_sha256 = hashlib.sha256(body).hexdigest()
         try:
             document = parse_json_object(body)
@@ -276,6 +279,10 @@ class Receiver:
                     },
                 )
             ) from None
+
+
+def _utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _source(request: Request) -> str:

@@ -1,0 +1,78 @@
+"""Configuration from the environment: safe defaults locally, loud refusals on Cloud."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from alertarchive.config import ConfigError, Settings
+from tests.support.processes import REPO
+
+
+def test_local_defaults_archive_to_a_directory_with_documented_limits():
+    settings = Settings.from_environ({})
+
+    assert settings.archive_url == "./archive"
+    assert settings.tokens == ()
+    assert settings.max_body_bytes == 10 * 1024 * 1024
+    assert settings.storage_timeout_seconds == 8.0
+
+
+def test_tokens_are_comma_separated_and_trimmed():
+    settings = Settings.from_environ({"WEBHOOK_TOKENS": " old , new,,"})
+
+    assert settings.tokens == ("old", "new")
+
+
+def test_on_cloud_without_archive_url_refuses_to_start_naming_the_variable():
+    with pytest.raises(ConfigError, match="ARCHIVE_URL.*gs://BUCKET"):
+        Settings.from_environ({"K_SERVICE": "alertarchive", "WEBHOOK_TOKENS": "t"})
+
+
+def test_on_cloud_without_tokens_refuses_to_start():
+    with pytest.raises(ConfigError, match="WEBHOOK_TOKENS"):
+        Settings.from_environ({"K_SERVICE": "alertarchive", "ARCHIVE_URL": "gs://b"})
+
+
+def test_on_cloud_without_tokens_starts_when_explicitly_allowed():
+    settings = Settings.from_environ(
+        {"K_SERVICE": "a", "ARCHIVE_URL": "gs://b", "ALLOW_UNAUTHENTICATED": "true"}
+    )
+
+    assert settings.tokens == ()
+
+
+@pytest.mark.parametrize("name,value", [
+    ("MAX_BODY_BYTES", "ten"), ("MAX_BODY_BYTES", "0"), ("STORAGE_TIMEOUT_SECONDS", "-1"),
+    ("STORAGE_TIMEOUT_SECONDS", "soon"), ("ALLOW_UNAUTHENTICATED", "maybe"),
+])
+def test_malformed_values_are_refused_naming_the_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_environ({name: value})
+
+
+def test_numbers_are_read_from_the_environment():
+    settings = Settings.from_environ({"MAX_BODY_BYTES": "2048", "STORAGE_TIMEOUT_SECONDS": "2.5"})
+
+    assert (settings.max_body_bytes, settings.storage_timeout_seconds) == (2048, 2.5)
+
+
+def test_served_function_exits_with_the_message_when_misconfigured_on_cloud(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "import main"], cwd=REPO, capture_output=True, text=True,
+        env={"K_SERVICE": "alertarchive", "PATH": "/usr/bin:/bin"}, timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "alertarchive cannot start: ARCHIVE_URL is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_starting_without_tokens_logs_a_warning(tmp_path, capfd):
+    from alertarchive.receive import Receiver
+
+    Receiver.from_settings(Settings.from_environ({"ARCHIVE_URL": str(tmp_path)}))
+
+    assert '"severity":"WARNING"' in capfd.readouterr().out

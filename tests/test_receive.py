@@ -1,0 +1,358 @@
+"""The response contract, row by row (README "Response contract"), through the real HTTP stack."""
+
+from __future__ import annotations
+
+import base64
+import concurrent.futures
+import io
+import json
+import pathlib
+import threading
+import time
+
+import pytest
+
+from alertarchive.receive import Receiver
+from alertarchive.storage import StorageUnavailable
+from alertarchive.storage.deadline import DeadlineArchive
+from alertarchive.storage.local import LocalArchive
+from alertarchive.auth import TokenSet
+from tests.conftest import payload
+from tests.support.receiver import client_for
+
+TOKEN = "test-token-3f9a"
+AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json",
+        "User-Agent": "Alertmanager/0.25.0"}
+FIRING = payload("firing-group-of-3.json")
+
+
+@pytest.fixture
+def archive_dir(tmp_path) -> pathlib.Path:
+    return tmp_path / "archive"
+
+
+@pytest.fixture
+def client(monkeypatch, archive_dir):
+    return client_for(monkeypatch, archive_dir, WEBHOOK_TOKENS=TOKEN)
+
+
+def stored_bodies(archive_dir: pathlib.Path, kind: str = "alerts") -> list[pathlib.Path]:
+    return sorted(p for p in (archive_dir / kind).rglob("*") if p.is_file() and p.suffix != ".meta")
+
+
+def test_valid_notification_is_stored_and_answered_201_with_its_object_name(client, archive_dir):
+    response = client.post("/", data=FIRING, headers=AUTH)
+
+    assert response.status_code == 201
+    answer = response.get_json()
+    assert answer["alerts"] == 3
+    assert answer["duplicate"] is False
+    assert (archive_dir / answer["object"]).read_bytes() == FIRING
+
+
+def test_stored_object_keeps_the_exact_bytes_received(client, archive_dir):
+    body = FIRING.replace(b'"status":"firing"', b'"status" : "firing"', 1) + b"\n\n"
+
+    answer = client.post("/", data=body, headers=AUTH).get_json()
+
+    assert (archive_dir / answer["object"]).read_bytes() == body
+
+
+def test_retried_notification_is_answered_200_and_stored_once(client, archive_dir):
+    first = client.post("/", data=FIRING, headers=AUTH)
+    retry = client.post("/", data=FIRING, headers=AUTH)
+
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.get_json() == {**first.get_json(), "duplicate": True}
+    assert len(stored_bodies(archive_dir)) == 1
+
+
+def test_concurrent_copies_of_one_notification_store_one_object(monkeypatch, archive_dir):
+    client = client_for(monkeypatch, archive_dir, WEBHOOK_TOKENS=TOKEN)
+    start = threading.Barrier(16)
+
+    def post(_):
+        start.wait()
+        return client.post("/", data=FIRING, headers=AUTH).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(post, range(16)))
+
+    assert sorted(codes) == [200] * 15 + [201]
+    assert len(stored_bodies(archive_dir)) == 1
+
+
+def test_distinct_notifications_are_distinct_objects(client, archive_dir):
+    for name in ("firing-group-of-3.json", "partial-resolve.json", "all-resolved.json"):
+        assert client.post("/", data=payload(name), headers=AUTH).status_code == 201
+
+    assert len(stored_bodies(archive_dir)) == 3
+
+
+@pytest.mark.parametrize("authorization", [
+    None,
+    "Bearer wrong-token",
+    f"Token {TOKEN}",
+    "Basic " + base64.b64encode(f"{TOKEN}:".encode()).decode(),
+    "Bearer ",
+])
+def test_missing_or_wrong_credentials_get_401_with_a_challenge_and_nothing_stored(
+    client, archive_dir, authorization
+):
+    headers = {k: v for k, v in AUTH.items() if k != "Authorization"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+
+    response = client.post("/", data=FIRING, headers=headers)
+
+    assert response.status_code == 401
+    assert "Bearer" in response.headers["WWW-Authenticate"]
+    assert "Basic" in response.headers["WWW-Authenticate"]
+    assert TOKEN not in response.get_data(as_text=True)
+    assert not archive_dir.exists() or not list(archive_dir.rglob("*.json"))
+
+
+def test_basic_auth_with_the_token_as_password_is_accepted(client):
+    basic = base64.b64encode(f"alertmanager:{TOKEN}".encode()).decode()
+
+    response = client.post("/", data=FIRING, headers={**AUTH, "Authorization": f"Basic {basic}"})
+
+    assert response.status_code == 201
+
+
+def test_any_of_several_configured_tokens_is_accepted(monkeypatch, archive_dir):
+    client = client_for(monkeypatch, archive_dir, WEBHOOK_TOKENS="old-token, new-token")
+
+    old = client.post("/", data=FIRING, headers={**AUTH, "Authorization": "Bearer old-token"})
+    new = client.post("/", data=payload("all-resolved.json"),
+                      headers={**AUTH, "Authorization": "Bearer new-token"})
+
+    assert (old.status_code, new.status_code) == (201, 201)
+
+
+@pytest.mark.parametrize("body", [b"not json", b"\xff\xfe{}", b"[1, 2]", b'"text"', b"{", b""])
+def test_body_that_is_not_a_json_object_gets_400_and_is_quarantined(client, archive_dir, body):
+    response = client.post("/", data=body, headers=AUTH)
+
+    assert response.status_code == 400
+    assert len(stored_bodies(archive_dir, "quarantine")) == 1
+    assert stored_bodies(archive_dir, "quarantine")[0].read_bytes() == body
+
+
+def test_notification_failing_the_schema_gets_422_naming_path_and_rule(client):
+    document = json.loads(FIRING)
+    document["alerts"][1]["status"] = "fire"
+
+    response = client.post("/", data=json.dumps(document), headers=AUTH)
+
+    assert response.status_code == 422
+    line = response.get_data(as_text=True)
+    assert line.count("\n") == 1 and len(line.encode()) < 300
+    assert "$.alerts[1].status" in line
+    assert "(enum)" in line
+
+
+def test_schema_failure_message_stays_short_for_kilobytes_of_bad_value(client):
+    document = json.loads(FIRING)
+    document["alerts"][0]["startsAt"] = "x" * 5000
+
+    response = client.post("/", data=json.dumps(document), headers=AUTH)
+
+    assert response.status_code == 422
+    assert len(response.data) < 300
+    assert "$.alerts[0].startsAt" in response.get_data(as_text=True)
+
+
+def test_notification_failing_the_schema_is_kept_in_quarantine_with_its_errors(
+    client, archive_dir
+):
+    body = json.dumps({**json.loads(FIRING), "version": "5"}).encode()
+
+    client.post("/", data=body, headers=AUTH)
+
+    [quarantined] = stored_bodies(archive_dir, "quarantine")
+    assert quarantined.read_bytes() == body
+    metadata = json.loads(quarantined.with_name(quarantined.name + ".meta").read_text())
+    assert metadata["validation"] == "invalid"
+    assert "$.version" in json.loads(metadata["validation_errors"])[0]
+    assert not (archive_dir / "alerts").exists()
+
+
+def test_unauthenticated_bad_body_is_not_quarantined(client, archive_dir):
+    response = client.post("/", data=b"junk", headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 401
+    assert not archive_dir.exists()
+
+
+def test_body_over_the_declared_limit_gets_413_without_storing(monkeypatch, archive_dir):
+    client = client_for(monkeypatch, archive_dir, WEBHOOK_TOKENS=TOKEN, MAX_BODY_BYTES="1000")
+
+    response = client.post("/", data=FIRING, headers=AUTH)
+
+    assert response.status_code == 413
+    assert not archive_dir.exists()
+
+
+def post_chunked(client, body: bytes):
+    """A body without Content-Length, as a chunked request reaches the app from gunicorn."""
+    return client.post("/", input_stream=io.BytesIO(body), headers=AUTH,
+                       environ_overrides={"wsgi.input_terminated": True})
+
+
+def test_chunked_body_over_the_limit_gets_413(monkeypatch, archive_dir):
+    client = client_for(monkeypatch, archive_dir, WEBHOOK_TOKENS=TOKEN, MAX_BODY_BYTES="1000")
+
+    response = post_chunked(client, b" " * 10_000)
+
+    assert response.status_code == 413
+    assert not archive_dir.exists()
+
+
+def test_chunked_body_within_the_limit_is_stored(client, archive_dir):
+    response = post_chunked(client, FIRING)
+
+    assert response.status_code == 201
+    assert (archive_dir / response.get_json()["object"]).read_bytes() == FIRING
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x"])
+def test_declared_non_json_content_type_gets_415(client, content_type):
+    response = client.post("/", data=FIRING, headers={**AUTH, "Content-Type": content_type})
+
+    assert response.status_code == 415
+    assert "application/json" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8",
+                                          "application/vnd.alertmanager+json"])
+def test_json_content_types_are_accepted(client, content_type):
+    response = client.post("/", data=FIRING, headers={**AUTH, "Content-Type": content_type})
+
+    assert response.status_code == 201
+
+
+def test_compressed_body_gets_415(client):
+    response = client.post("/", data=FIRING, headers={**AUTH, "Content-Encoding": "gzip"})
+
+    assert response.status_code == 415
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+def test_methods_other_than_post_get_405_with_allow_header(client, method):
+    response = client.open("/", method=method, headers=AUTH)
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+
+
+def test_health_check_answers_200_without_credentials(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("path,query", [("/eu-west", ""), ("/", "?source=eu-west"),
+                                        ("/eu-west", "?source=eu-west")])
+def test_source_tag_from_path_or_query_is_recorded_in_name_and_metadata(
+    client, archive_dir, path, query
+):
+    answer = client.post(path + query, data=FIRING, headers=AUTH).get_json()
+
+    assert "/source=eu-west/" in answer["object"]
+    metadata = json.loads((archive_dir / (answer["object"] + ".meta")).read_text())
+    assert metadata["source"] == "eu-west"
+
+
+@pytest.mark.parametrize("path", ["/../etc", "/a/b", "/%2e%2e", "/-x", "/" + "s" * 64,
+                                  "/caf%C3%A9", "/a%00b", "/?source=..", "/a?source=b"])
+def test_unsafe_or_conflicting_source_gets_400_and_nothing_stored(client, archive_dir, path):
+    response = client.post(path, data=FIRING, headers=AUTH)
+
+    assert response.status_code == 400
+    assert not archive_dir.exists()
+
+
+def test_no_source_is_recorded_as_default(client):
+    answer = client.post("/", data=FIRING, headers=AUTH).get_json()
+
+    assert "/source=default/" in answer["object"]
+
+
+def test_object_name_shows_status_and_alertname(client):
+    name = client.post("/", data=FIRING, headers=AUTH).get_json()["object"]
+
+    assert pathlib.PurePosixPath(name).name.startswith("firing-PayloadMulti-")
+
+
+class _FailingArchive:
+    url = "broken://"
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+
+    def create(self, name, body, metadata, content_type):
+        time.sleep(self.delay)
+        raise StorageUnavailable("disk on fire")
+
+
+def _request(body: bytes, headers: dict[str, str]):
+    from werkzeug.test import EnvironBuilder
+
+    return EnvironBuilder(method="POST", path="/", data=body, headers=headers).get_request()
+
+
+def test_storage_failure_gets_503_so_alertmanager_retries():
+    receiver = Receiver(_FailingArchive(), TokenSet((TOKEN,)), 10_000_000)
+
+    body, status, headers = receiver.handle(_request(FIRING, AUTH))
+
+    assert status == 503
+    assert b"nothing stored" in body
+
+
+def test_slow_storage_gets_503_within_the_configured_bound():
+    slow = DeadlineArchive(_FailingArchive(delay=5), seconds=0.3)
+    receiver = Receiver(slow, TokenSet((TOKEN,)), 10_000_000)
+
+    started = time.monotonic()
+    _, status, _ = receiver.handle(_request(FIRING, AUTH))
+
+    assert status == 503
+    assert time.monotonic() - started < 1.0
+
+
+def test_quarantine_failure_gets_503_rather_than_losing_the_body():
+    receiver = Receiver(_FailingArchive(), TokenSet((TOKEN,)), 10_000_000)
+
+    _, status, _ = receiver.handle(_request(b"not json", AUTH))
+
+    assert status == 503
+
+
+def test_every_request_writes_one_structured_log_line_without_token_or_body(
+    client, capfd
+):
+    client.post("/", data=FIRING, headers=AUTH)
+    client.post("/", data=FIRING, headers={**AUTH, "Authorization": "Bearer nope-secret"})
+
+    lines = [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")]
+    request_lines = [line for line in lines if "httpRequest" in line]
+    assert [line["status_code"] for line in request_lines] == [201, 401]
+    assert request_lines[0]["severity"] == "INFO"
+    assert request_lines[0]["alerts"] == 3
+    assert request_lines[0]["object"].startswith("alerts/")
+    assert request_lines[1]["outcome"] == "unauthorized"
+    text = json.dumps(lines)
+    assert TOKEN not in text and "nope-secret" not in text and "PayloadMulti\"" not in text
+    assert "api a slow" not in text
+
+
+def test_receiver_without_tokens_accepts_unauthenticated_notifications(monkeypatch, archive_dir):
+    client = client_for(monkeypatch, archive_dir)
+
+    response = client.post("/", data=FIRING, headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 201

@@ -90,9 +90,7 @@ def test_frozen_storage_answers_503_within_bound_and_late_writes_are_not_duplica
     assert_each_stored_exactly_once(gcs, bodies)
 
 
-def test_erroring_storage_answers_503_within_bound_or_2xx_stored_and_resends_store_once(
-    gcs, serve
-):
+def test_erroring_storage_answers_503_within_bound_or_2xx_stored_and_resends_store_once(gcs, serve):
     proxy = FaultyProxy(gcs.url, fault_rate=0.3, seed=20261127).start()
     try:
         client = Client(serve(ARCHIVE_URL=f"gs://{BUCKET}", STORAGE_EMULATOR_HOST=proxy.url).url)

@@ -24,7 +24,10 @@ class FaultyProxy:
     """Forwards to `upstream` (`http://host:port`), failing `fault_rate` of the requests."""
 
     def __init__(
-        self, upstream: str, fault_rate: float = 0.0, faults: tuple[str, ...] = FAULTS,
+        self,
+        upstream: str,
+        fault_rate: float = 0.0,
+        faults: tuple[str, ...] = FAULTS,
         seed: int = 1,
     ) -> None:
         host, _, port = upstream.removeprefix("http://").partition(":")
@@ -60,7 +63,7 @@ def _handler_for(proxy: FaultyProxy) -> type[http.server.BaseHTTPRequestHandler]
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args) -> None:
             pass
 
         def _relay(self) -> None:
@@ -109,9 +112,7 @@ def _handler_for(proxy: FaultyProxy) -> type[http.server.BaseHTTPRequestHandler]
 
         def _reset(self) -> None:
             # SO_LINGER with a zero timeout turns close() into a TCP RST.
-            self.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             self.connection.close()
 

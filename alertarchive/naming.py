@@ -50,7 +50,7 @@ def validate_source(source: str) -> str:
 
 def partition(kind: str, received_at: datetime.datetime, source: str) -> str:
     """The folder of one hour of one source, e.g. `alerts/dt=2026-11-27/hour=04/source=eu/`."""
-    utc = received_at.astimezone(datetime.timezone.utc)
+    utc = received_at.astimezone(datetime.UTC)
     return f"{kind}/dt={utc:%Y-%m-%d}/hour={utc:%H}/source={source}/"
 
 
@@ -72,7 +72,7 @@ def object_name(
 
 
 def readable_title(title: str) -> str:
-    """An alert name folded to a safe, bounded file-name fragment (`Crème brûlée` → `Creme_brulee`)."""
+    """An alert name folded to a safe, bounded file-name part (`Crème brûlée` → `Creme_brulee`)."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     safe = _UNSAFE.sub("_", ascii_title).strip("_")[:_MAX_TITLE_CHARS]
     return safe or "unnamed"

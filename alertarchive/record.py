@@ -51,7 +51,7 @@ def metadata(
 
 def format_timestamp(moment: datetime.datetime) -> str:
     """RFC 3339 in UTC with microseconds, e.g. `2026-11-27T04:05:06.123456Z`."""
-    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _bounded(value: str) -> str:

@@ -14,8 +14,12 @@ HEADERS = {"Content-Type": "application/json"}
 
 def test_duckdb_reads_the_local_archive_one_row_per_notification(monkeypatch, tmp_path):
     client = client_for(monkeypatch, tmp_path)
-    for name in ("firing-group-of-3.json", "partial-resolve.json", "all-resolved.json",
-                 "generated/unicode-labels.json"):
+    for name in (
+        "firing-group-of-3.json",
+        "partial-resolve.json",
+        "all-resolved.json",
+        "generated/unicode-labels.json",
+    ):
         assert client.post("/", data=payload(name), headers=HEADERS).status_code == 201
     client.post("/", data=payload("firing-group-of-3.json"), headers=HEADERS)  # a retry
 
@@ -30,7 +34,11 @@ def test_duckdb_reads_the_local_archive_one_row_per_notification(monkeypatch, tm
 
     assert len(rows) == 4
     assert sorted((r[3], r[5]) for r in rows) == [
-        ("firing", 2), ("firing", 3), ("firing", 3), ("resolved", 2)]
+        ("firing", 2),
+        ("firing", 3),
+        ("firing", 3),
+        ("resolved", 2),
+    ]
     assert {r[2] for r in rows} == {"default"}
 
 

@@ -16,20 +16,40 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-@pytest.mark.parametrize("header", [
-    "Bearer old-token", "Bearer new-token", "bearer new-token", "Bearer  new-token ",
-    basic("alertmanager", "new-token"), basic("", "old-token"),
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer old-token",
+        "Bearer new-token",
+        "bearer new-token",
+        "Bearer  new-token ",
+        basic("alertmanager", "new-token"),
+        basic("", "old-token"),
+    ],
+)
 def test_configured_tokens_are_accepted(header):
     assert TOKENS.accepts(header)
 
 
-@pytest.mark.parametrize("header", [
-    None, "", "Bearer", "Bearer ", "Bearer wrong", "Bearer old-token2", "Bearer old-toke",
-    "Token old-token", "old-token", basic("old-token", ""), basic("old-token", "wrong"),
-    "Basic !!notbase64!!", "Basic " + base64.b64encode(b"no-colon").decode(),
-    "Bearer old-token,new-token",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer wrong",
+        "Bearer old-token2",
+        "Bearer old-toke",
+        "Token old-token",
+        "old-token",
+        basic("old-token", ""),
+        basic("old-token", "wrong"),
+        "Basic !!notbase64!!",
+        "Basic " + base64.b64encode(b"no-colon").decode(),
+        "Bearer old-token,new-token",
+    ],
+)
 def test_anything_else_is_refused(header):
     assert not TOKENS.accepts(header)
 

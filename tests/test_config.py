@@ -27,7 +27,7 @@ def test_tokens_are_comma_separated_and_trimmed():
 
 
 def test_on_cloud_without_archive_url_refuses_to_start_naming_the_variable():
-    with pytest.raises(ConfigError, match="ARCHIVE_URL.*gs://BUCKET"):
+    with pytest.raises(ConfigError, match=r"ARCHIVE_URL.*gs://BUCKET"):
         Settings.from_environ({"K_SERVICE": "alertarchive", "WEBHOOK_TOKENS": "t"})
 
 
@@ -44,10 +44,16 @@ def test_on_cloud_without_tokens_starts_when_explicitly_allowed():
     assert settings.tokens == ()
 
 
-@pytest.mark.parametrize("name,value", [
-    ("MAX_BODY_BYTES", "ten"), ("MAX_BODY_BYTES", "0"), ("STORAGE_TIMEOUT_SECONDS", "-1"),
-    ("STORAGE_TIMEOUT_SECONDS", "soon"), ("ALLOW_UNAUTHENTICATED", "maybe"),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("MAX_BODY_BYTES", "ten"),
+        ("MAX_BODY_BYTES", "0"),
+        ("STORAGE_TIMEOUT_SECONDS", "-1"),
+        ("STORAGE_TIMEOUT_SECONDS", "soon"),
+        ("ALLOW_UNAUTHENTICATED", "maybe"),
+    ],
+)
 def test_malformed_values_are_refused_naming_the_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         Settings.from_environ({name: value})
@@ -61,8 +67,12 @@ def test_numbers_are_read_from_the_environment():
 
 def test_served_function_exits_with_the_message_when_misconfigured_on_cloud(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", "import main"], cwd=REPO, capture_output=True, text=True,
-        env={"K_SERVICE": "alertarchive", "PATH": "/usr/bin:/bin"}, timeout=60,
+        [sys.executable, "-c", "import main"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"K_SERVICE": "alertarchive", "PATH": "/usr/bin:/bin"},
+        timeout=60,
     )
 
     assert result.returncode == 1

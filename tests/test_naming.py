@@ -9,7 +9,7 @@ import pytest
 
 from alertarchive import naming
 
-RECEIVED = datetime.datetime(2026, 11, 27, 4, 5, 6, 789000, tzinfo=datetime.timezone.utc)
+RECEIVED = datetime.datetime(2026, 11, 27, 4, 5, 6, 789000, tzinfo=datetime.UTC)
 SHA = "ab" * 32
 NAME_PATTERN = re.compile(
     r"(alerts|quarantine)/dt=\d{4}-\d{2}-\d{2}/hour=\d{2}/source=[A-Za-z0-9][A-Za-z0-9_.-]{0,62}/"
@@ -17,9 +17,14 @@ NAME_PATTERN = re.compile(
 )
 
 
-def name(title: str = "KubeJobFailed", status: str = "firing", source: str = "default",
-         received_at: datetime.datetime = RECEIVED, kind: str = naming.ARCHIVED,
-         sha: str = SHA) -> str:
+def name(
+    title: str = "KubeJobFailed",
+    status: str = "firing",
+    source: str = "default",
+    received_at: datetime.datetime = RECEIVED,
+    kind: str = naming.ARCHIVED,
+    sha: str = SHA,
+) -> str:
     return naming.object_name(kind, received_at, source, sha, status, title)
 
 
@@ -46,7 +51,7 @@ def test_next_hour_is_a_new_partition():
 
 
 def test_day_boundary_moves_date_and_hour():
-    just_after_midnight = datetime.datetime(2026, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)
+    just_after_midnight = datetime.datetime(2026, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)
 
     assert "dt=2026-12-31/hour=23/" in name(received_at=just_after_midnight)
     assert "dt=2027-01-01/hour=00/" in name(
@@ -62,32 +67,53 @@ def test_quarantine_lives_under_its_own_prefix():
     assert name(kind=naming.QUARANTINED).startswith("quarantine/dt=2026-11-27/hour=04/")
 
 
-@pytest.mark.parametrize("status,shown", [("firing", "firing"), ("resolved", "resolved"),
-                                          ("", "unknown"), ("../../x", "unknown"),
-                                          ("FIRING", "unknown")])
+@pytest.mark.parametrize(
+    "status,shown",
+    [
+        ("firing", "firing"),
+        ("resolved", "resolved"),
+        ("", "unknown"),
+        ("../../x", "unknown"),
+        ("FIRING", "unknown"),
+    ],
+)
 def test_status_part_is_one_of_three_words(status, shown):
     assert name(status=status).rsplit("/", 1)[1].startswith(f"{shown}-")
 
 
-@pytest.mark.parametrize("title,readable", [
-    ("KubeJobFailed", "KubeJobFailed"),
-    ("KubeJobFailed+2", "KubeJobFailed_2"),
-    ("Crème brûlée", "Creme_brulee"),
-    ("../../etc/passwd", "etc_passwd"),
-    ("..", "unnamed"),
-    ("", "unnamed"),
-    ("a\x00b\nc\rd", "a_b_c_d"),
-    ("🔥🔥", "unnamed"),
-    ("ディスク", "unnamed"),
-    ("x" * 5000, "x" * 60),
-    ("with space/and\\slash", "with_space_and_slash"),
-])
+@pytest.mark.parametrize(
+    "title,readable",
+    [
+        ("KubeJobFailed", "KubeJobFailed"),
+        ("KubeJobFailed+2", "KubeJobFailed_2"),
+        ("Crème brûlée", "Creme_brulee"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("..", "unnamed"),
+        ("", "unnamed"),
+        ("a\x00b\nc\rd", "a_b_c_d"),
+        ("🔥🔥", "unnamed"),
+        ("ディスク", "unnamed"),
+        ("x" * 5000, "x" * 60),
+        ("with space/and\\slash", "with_space_and_slash"),
+    ],
+)
 def test_title_is_folded_to_a_safe_bounded_fragment(title, readable):
     assert naming.readable_title(title) == readable
 
 
-@pytest.mark.parametrize("title", ["../" * 400, "/" * 1000, "\x00" * 10, "é" * 2000,
-                                   "a" * 100_000, "%2e%2e%2f", "C:\\Windows", "\u2028\u2029"])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "../" * 400,
+        "/" * 1000,
+        "\x00" * 10,
+        "é" * 2000,
+        "a" * 100_000,
+        "%2e%2e%2f",
+        "C:\\Windows",
+        "\u2028\u2029",
+    ],
+)
 def test_hostile_titles_never_escape_the_partition_or_exceed_gcs_limits(title):
     object_name = name(title=title)
 
@@ -98,8 +124,9 @@ def test_hostile_titles_never_escape_the_partition_or_exceed_gcs_limits(title):
 
 
 def test_longest_name_leaves_room_for_a_long_bucket_prefix():
-    longest = naming.object_name(naming.QUARANTINED, RECEIVED, "s" * 63, SHA, "resolved",
-                                 "t" * 500, extension="json")
+    longest = naming.object_name(
+        naming.QUARANTINED, RECEIVED, "s" * 63, SHA, "resolved", "t" * 500, extension="json"
+    )
 
     assert len(longest.encode()) == naming.MAX_NAME_BYTES
     assert naming.MAX_NAME_BYTES + 700 < 1024
@@ -110,8 +137,10 @@ def test_safe_sources_are_accepted(source):
     assert naming.validate_source(source) == source
 
 
-@pytest.mark.parametrize("source", ["", ".", "..", "-x", "_x", ".hidden", "a/b", "a b", "é",
-                                    "s" * 64, "a\x00", "a\n", "x%2f"])
+@pytest.mark.parametrize(
+    "source",
+    ["", ".", "..", "-x", "_x", ".hidden", "a/b", "a b", "é", "s" * 64, "a\x00", "a\n", "x%2f"],
+)
 def test_unsafe_sources_are_refused_with_the_allowed_set(source):
     with pytest.raises(naming.InvalidSource, match="A-Z a-z 0-9"):
         naming.validate_source(source)

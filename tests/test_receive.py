@@ -12,17 +12,19 @@ import time
 
 import pytest
 
+from alertarchive.auth import TokenSet
 from alertarchive.receive import Receiver
 from alertarchive.storage import StorageUnavailable
 from alertarchive.storage.deadline import DeadlineArchive
-from alertarchive.storage.local import LocalArchive
-from alertarchive.auth import TokenSet
 from tests.conftest import payload
 from tests.support.receiver import client_for
 
 TOKEN = "test-token-3f9a"
-AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json",
-        "User-Agent": "Alertmanager/0.25.0"}
+AUTH = {
+    "Authorization": f"Bearer {TOKEN}",
+    "Content-Type": "application/json",
+    "User-Agent": "Alertmanager/0.25.0",
+}
 FIRING = payload("firing-group-of-3.json")
 
 
@@ -89,13 +91,16 @@ def test_distinct_notifications_are_distinct_objects(client, archive_dir):
     assert len(stored_bodies(archive_dir)) == 3
 
 
-@pytest.mark.parametrize("authorization", [
-    None,
-    "Bearer wrong-token",
-    f"Token {TOKEN}",
-    "Basic " + base64.b64encode(f"{TOKEN}:".encode()).decode(),
-    "Bearer ",
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "Bearer wrong-token",
+        f"Token {TOKEN}",
+        "Basic " + base64.b64encode(f"{TOKEN}:".encode()).decode(),
+        "Bearer ",
+    ],
+)
 def test_missing_or_wrong_credentials_get_401_with_a_challenge_and_nothing_stored(
     client, archive_dir, authorization
 ):
@@ -124,8 +129,11 @@ def test_any_of_several_configured_tokens_is_accepted(monkeypatch, archive_dir):
     client = client_for(monkeypatch, archive_dir, WEBHOOK_TOKENS="old-token, new-token")
 
     old = client.post("/", data=FIRING, headers={**AUTH, "Authorization": "Bearer old-token"})
-    new = client.post("/", data=payload("all-resolved.json"),
-                      headers={**AUTH, "Authorization": "Bearer new-token"})
+    new = client.post(
+        "/",
+        data=payload("all-resolved.json"),
+        headers={**AUTH, "Authorization": "Bearer new-token"},
+    )
 
     assert (old.status_code, new.status_code) == (201, 201)
 
@@ -163,9 +171,7 @@ def test_schema_failure_message_stays_short_for_kilobytes_of_bad_value(client):
     assert "$.alerts[0].startsAt" in response.get_data(as_text=True)
 
 
-def test_notification_failing_the_schema_is_kept_in_quarantine_with_its_errors(
-    client, archive_dir
-):
+def test_notification_failing_the_schema_is_kept_in_quarantine_with_its_errors(client, archive_dir):
     body = json.dumps({**json.loads(FIRING), "version": "5"}).encode()
 
     client.post("/", data=body, headers=AUTH)
@@ -196,8 +202,12 @@ def test_body_over_the_declared_limit_gets_413_without_storing(monkeypatch, arch
 
 def post_chunked(client, body: bytes):
     """A body without Content-Length, as a chunked request reaches the app from gunicorn."""
-    return client.post("/", input_stream=io.BytesIO(body), headers=AUTH,
-                       environ_overrides={"wsgi.input_terminated": True})
+    return client.post(
+        "/",
+        input_stream=io.BytesIO(body),
+        headers=AUTH,
+        environ_overrides={"wsgi.input_terminated": True},
+    )
 
 
 def test_chunked_body_over_the_limit_gets_413(monkeypatch, archive_dir):
@@ -216,8 +226,10 @@ def test_chunked_body_within_the_limit_is_stored(client, archive_dir):
     assert (archive_dir / response.get_json()["object"]).read_bytes() == FIRING
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
 def test_declared_non_json_content_type_gets_415(client, content_type):
     response = client.post("/", data=FIRING, headers={**AUTH, "Content-Type": content_type})
 
@@ -225,8 +237,10 @@ def test_declared_non_json_content_type_gets_415(client, content_type):
     assert "application/json" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8",
-                                          "application/vnd.alertmanager+json"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "application/vnd.alertmanager+json"],
+)
 def test_json_content_types_are_accepted(client, content_type):
     response = client.post("/", data=FIRING, headers={**AUTH, "Content-Type": content_type})
 
@@ -254,8 +268,9 @@ def test_health_check_answers_200_without_credentials(client):
     assert response.get_json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("path,query", [("/eu-west", ""), ("/", "?source=eu-west"),
-                                        ("/eu-west", "?source=eu-west")])
+@pytest.mark.parametrize(
+    "path,query", [("/eu-west", ""), ("/", "?source=eu-west"), ("/eu-west", "?source=eu-west")]
+)
 def test_source_tag_from_path_or_query_is_recorded_in_name_and_metadata(
     client, archive_dir, path, query
 ):
@@ -266,8 +281,20 @@ def test_source_tag_from_path_or_query_is_recorded_in_name_and_metadata(
     assert metadata["source"] == "eu-west"
 
 
-@pytest.mark.parametrize("path", ["/../etc", "/a/b", "/%2e%2e", "/-x", "/" + "s" * 64,
-                                  "/caf%C3%A9", "/a%00b", "/?source=..", "/a?source=b"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../etc",
+        "/a/b",
+        "/%2e%2e",
+        "/-x",
+        "/" + "s" * 64,
+        "/caf%C3%A9",
+        "/a%00b",
+        "/?source=..",
+        "/a?source=b",
+    ],
+)
 def test_unsafe_or_conflicting_source_gets_400_and_nothing_stored(client, archive_dir, path):
     response = client.post(path, data=FIRING, headers=AUTH)
 
@@ -307,7 +334,7 @@ def _request(body: bytes, headers: dict[str, str]):
 def test_storage_failure_gets_503_so_alertmanager_retries():
     receiver = Receiver(_FailingArchive(), TokenSet((TOKEN,)), 10_000_000)
 
-    body, status, headers = receiver.handle(_request(FIRING, AUTH))
+    body, status, _ = receiver.handle(_request(FIRING, AUTH))
 
     assert status == 503
     assert b"nothing stored" in body
@@ -332,13 +359,13 @@ def test_quarantine_failure_gets_503_rather_than_losing_the_body():
     assert status == 503
 
 
-def test_every_request_writes_one_structured_log_line_without_token_or_body(
-    client, capfd
-):
+def test_every_request_writes_one_structured_log_line_without_token_or_body(client, capfd):
     client.post("/", data=FIRING, headers=AUTH)
     client.post("/", data=FIRING, headers={**AUTH, "Authorization": "Bearer nope-secret"})
 
-    lines = [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")]
+    lines = [
+        json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")
+    ]
     request_lines = [line for line in lines if "httpRequest" in line]
     assert [line["status_code"] for line in request_lines] == [201, 401]
     assert request_lines[0]["severity"] == "INFO"
@@ -346,7 +373,7 @@ def test_every_request_writes_one_structured_log_line_without_token_or_body(
     assert request_lines[0]["object"].startswith("alerts/")
     assert request_lines[1]["outcome"] == "unauthorized"
     text = json.dumps(lines)
-    assert TOKEN not in text and "nope-secret" not in text and "PayloadMulti\"" not in text
+    assert TOKEN not in text and "nope-secret" not in text and 'PayloadMulti"' not in text
     assert "api a slow" not in text
 
 

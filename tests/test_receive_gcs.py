@@ -10,8 +10,11 @@ from tests.support.processes import FakeGcs
 from tests.support.receiver import client_for
 
 TOKEN = "gcs-token"
-HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json",
-           "User-Agent": "Alertmanager/0.25.0"}
+HEADERS = {
+    "Authorization": f"Bearer {TOKEN}",
+    "Content-Type": "application/json",
+    "User-Agent": "Alertmanager/0.25.0",
+}
 FIRING = payload("firing-group-of-3.json")
 
 
@@ -66,8 +69,9 @@ def test_gcs_down_answers_503_within_the_storage_timeout(monkeypatch, tmp_path):
     server = FakeGcs(tmp_path).start()
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", server.url)
     server.create_bucket("archive")
-    client = client_for(monkeypatch, "gs://archive", WEBHOOK_TOKENS=TOKEN,
-                        STORAGE_TIMEOUT_SECONDS="2")
+    client = client_for(
+        monkeypatch, "gs://archive", WEBHOOK_TOKENS=TOKEN, STORAGE_TIMEOUT_SECONDS="2"
+    )
     server.stop()
 
     started = time.monotonic()

@@ -13,17 +13,30 @@ from alertarchive import record
 from alertarchive.notification import Summary
 
 SCHEMA = json.loads(
-    (pathlib.Path(__file__).parents[1] / "schema" / "archived-object-metadata.schema.json")
-    .read_text()
+    (
+        pathlib.Path(__file__).parents[1] / "schema" / "archived-object-metadata.schema.json"
+    ).read_text()
 )
-RECEIVED = datetime.datetime(2026, 11, 27, 4, 5, 6, 7, tzinfo=datetime.timezone.utc)
-SUMMARY = Summary(status="firing", receiver="team\\.x", alertnames=("A", "B"), alert_count=2,
-                  truncated_alerts=1, group_key='{}:{alertname="A"}')
+RECEIVED = datetime.datetime(2026, 11, 27, 4, 5, 6, 7, tzinfo=datetime.UTC)
+SUMMARY = Summary(
+    status="firing",
+    receiver="team\\.x",
+    alertnames=("A", "B"),
+    alert_count=2,
+    truncated_alerts=1,
+    group_key='{}:{alertname="A"}',
+)
 
 
 def metadata(**overrides):
-    arguments = dict(received_at=RECEIVED, body_sha256="0" * 64, body_size=10,
-                     user_agent="Alertmanager/0.25.0", source="default", summary=SUMMARY)
+    arguments = dict(
+        received_at=RECEIVED,
+        body_sha256="0" * 64,
+        body_size=10,
+        user_agent="Alertmanager/0.25.0",
+        source="default",
+        summary=SUMMARY,
+    )
     return record.metadata(**{**arguments, **overrides})
 
 
@@ -38,10 +51,18 @@ def test_metadata_matches_its_schema(problems):
 
 def test_metadata_records_receipt_and_summary():
     assert metadata() == {
-        "received_at": "2026-11-27T04:05:06.000007Z", "body_sha256": "0" * 64,
-        "body_size": "10", "user_agent": "Alertmanager/0.25.0", "source": "default",
-        "status": "firing", "receiver": "team\\.x", "alertnames": "A,B", "alert_count": "2",
-        "truncated_alerts": "1", "group_key": '{}:{alertname="A"}', "validation": "valid",
+        "received_at": "2026-11-27T04:05:06.000007Z",
+        "body_sha256": "0" * 64,
+        "body_size": "10",
+        "user_agent": "Alertmanager/0.25.0",
+        "source": "default",
+        "status": "firing",
+        "receiver": "team\\.x",
+        "alertnames": "A,B",
+        "alert_count": "2",
+        "truncated_alerts": "1",
+        "group_key": '{}:{alertname="A"}',
+        "validation": "valid",
     }
 
 

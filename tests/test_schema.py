@@ -76,18 +76,20 @@ TOLERATED = {
     "relative generatorURL": lambda d: d["alerts"][0].update(generatorURL="/graph?x"),
     "no fractional seconds": lambda d: d["alerts"][0].update(startsAt="2026-11-27T02:54:24Z"),
     "9 fractional digits and an offset": lambda d: d["alerts"][0].update(
-        startsAt="2024-05-01T12:34:56.123456789+09:00"),
+        startsAt="2024-05-01T12:34:56.123456789+09:00"
+    ),
     "negative offset": lambda d: d["alerts"][0].update(startsAt="2024-05-01T12:34:56-07:30"),
     "firing endsAt is Go's zero time": lambda d: d["alerts"][0].update(
-        endsAt="0001-01-01T00:00:00Z"),
+        endsAt="0001-01-01T00:00:00Z"
+    ),
     "no alertname label": lambda d: d["alerts"][0].update(labels={"job": "x"}),
     "empty annotations": lambda d: d["alerts"][0].update(annotations={}),
     "regex-escaped receiver": lambda d: d.update(receiver="team\\.x\\+y"),
-    "empty common maps": lambda d: d.update(commonLabels={}, commonAnnotations={},
-                                            groupLabels={}),
+    "empty common maps": lambda d: d.update(commonLabels={}, commonAnnotations={}, groupLabels={}),
     "truncated alerts": lambda d: d.update(truncatedAlerts=3),
     "resolved alert inside a firing group": lambda d: d["alerts"][0].update(
-        status="resolved", endsAt="2026-11-27T03:00:00.5Z"),
+        status="resolved", endsAt="2026-11-27T03:00:00.5Z"
+    ),
 }
 
 
@@ -101,41 +103,75 @@ REJECTED = {
     "version as a number": (lambda d: d.update(version=4), "$.version", "const"),
     "status outside firing/resolved": (lambda d: d.update(status="pending"), "$.status", "enum"),
     "alert status outside firing/resolved": (
-        lambda d: d["alerts"][2].update(status="ok"), "$.alerts[2].status", "enum"),
+        lambda d: d["alerts"][2].update(status="ok"),
+        "$.alerts[2].status",
+        "enum",
+    ),
     "alerts missing": (lambda d: d.pop("alerts"), "$", "required"),
     "alerts empty": (lambda d: d.update(alerts=[]), "$.alerts", "minItems"),
     "alerts not a list": (lambda d: d.update(alerts={"0": {}}), "$.alerts", "type"),
     "alert not an object": (lambda d: d["alerts"].append("x"), "$.alerts[3]", "type"),
     "alert without labels": (lambda d: d["alerts"][0].pop("labels"), "$.alerts[0]", "required"),
     "alert with no labels at all": (
-        lambda d: d["alerts"][0].update(labels={}), "$.alerts[0].labels", "minProperties"),
+        lambda d: d["alerts"][0].update(labels={}),
+        "$.alerts[0].labels",
+        "minProperties",
+    ),
     "label value not a string": (
-        lambda d: d["alerts"][0]["labels"].update(port=8080), "$.alerts[0].labels.port", "type"),
+        lambda d: d["alerts"][0]["labels"].update(port=8080),
+        "$.alerts[0].labels.port",
+        "type",
+    ),
     "label value null": (
-        lambda d: d["alerts"][0]["labels"].update(x=None), "$.alerts[0].labels.x", "type"),
+        lambda d: d["alerts"][0]["labels"].update(x=None),
+        "$.alerts[0].labels.x",
+        "type",
+    ),
     "annotation value not a string": (
-        lambda d: d["alerts"][0]["annotations"].update(n=[1]), "$.alerts[0].annotations.n",
-        "type"),
+        lambda d: d["alerts"][0]["annotations"].update(n=[1]),
+        "$.alerts[0].annotations.n",
+        "type",
+    ),
     "common label value not a string": (
-        lambda d: d["commonLabels"].update(job=1), "$.commonLabels.job", "type"),
+        lambda d: d["commonLabels"].update(job=1),
+        "$.commonLabels.job",
+        "type",
+    ),
     "malformed startsAt": (
-        lambda d: d["alerts"][0].update(startsAt="yesterday"), "$.alerts[0].startsAt", "pattern"),
+        lambda d: d["alerts"][0].update(startsAt="yesterday"),
+        "$.alerts[0].startsAt",
+        "pattern",
+    ),
     "startsAt without timezone": (
-        lambda d: d["alerts"][0].update(startsAt="2026-11-27T02:54:24"), "$.alerts[0].startsAt",
-        "pattern"),
+        lambda d: d["alerts"][0].update(startsAt="2026-11-27T02:54:24"),
+        "$.alerts[0].startsAt",
+        "pattern",
+    ),
     "month 13": (
-        lambda d: d["alerts"][0].update(endsAt="2026-13-01T00:00:00Z"), "$.alerts[0].endsAt",
-        "pattern"),
+        lambda d: d["alerts"][0].update(endsAt="2026-13-01T00:00:00Z"),
+        "$.alerts[0].endsAt",
+        "pattern",
+    ),
     "10 fractional digits": (
         lambda d: d["alerts"][0].update(startsAt="2026-11-27T02:54:24.1234567890Z"),
-        "$.alerts[0].startsAt", "pattern"),
+        "$.alerts[0].startsAt",
+        "pattern",
+    ),
     "fingerprint not 16 hex": (
-        lambda d: d["alerts"][0].update(fingerprint="XYZ"), "$.alerts[0].fingerprint", "pattern"),
+        lambda d: d["alerts"][0].update(fingerprint="XYZ"),
+        "$.alerts[0].fingerprint",
+        "pattern",
+    ),
     "uppercase fingerprint": (
-        lambda d: d["alerts"][0].update(fingerprint="4EAEA61D9291A3B1"), "$.alerts[0].fingerprint",
-        "pattern"),
+        lambda d: d["alerts"][0].update(fingerprint="4EAEA61D9291A3B1"),
+        "$.alerts[0].fingerprint",
+        "pattern",
+    ),
     "negative truncatedAlerts": (
-        lambda d: d.update(truncatedAlerts=-1), "$.truncatedAlerts", "minimum"),
+        lambda d: d.update(truncatedAlerts=-1),
+        "$.truncatedAlerts",
+        "minimum",
+    ),
     "receiver missing": (lambda d: d.pop("receiver"), "$", "required"),
     "groupKey empty": (lambda d: d.update(groupKey=""), "$.groupKey", "minLength"),
 }
@@ -168,14 +204,17 @@ def test_problems_are_bounded_for_huge_invalid_bodies(validator):
     assert explain(validator.problems(document)).endswith("; and 19+ more")
 
 
-@pytest.mark.parametrize("segments,path", [
-    ([], "$"),
-    (["alerts", 0, "labels", "job"], "$.alerts[0].labels.job"),
-    (["labels", "a b"], '$.labels["a b"]'),
-    (["labels", "k8s.io/name"], '$.labels["k8s.io/name"]'),
-    (["labels", "サービス"], "$.labels.サービス"),
-    (["labels", "x" * 100], "$.labels." + "x" * 39 + "…"),
-    (["labels", "\n\"]"], '$.labels["\\n\\"]"]'),
-])
+@pytest.mark.parametrize(
+    "segments,path",
+    [
+        ([], "$"),
+        (["alerts", 0, "labels", "job"], "$.alerts[0].labels.job"),
+        (["labels", "a b"], '$.labels["a b"]'),
+        (["labels", "k8s.io/name"], '$.labels["k8s.io/name"]'),
+        (["labels", "サービス"], "$.labels.サービス"),
+        (["labels", "x" * 100], "$.labels." + "x" * 39 + "…"),
+        (["labels", '\n"]'], '$.labels["\\n\\"]"]'),
+    ],
+)
 def test_json_paths_are_readable_and_bounded(segments, path):
     assert json_path(segments) == path

@@ -18,8 +18,12 @@ from tests.support.processes import FakeGcs
 
 NAME = "alerts/dt=2026-11-27/hour=04/source=default/firing-X-" + "a" * 64 + ".json"
 BODY = b'{"version":"4","label":"caf\xc3\xa9 \\u003c"}\n'
-METADATA = {"received_at": "2026-11-27T04:05:06.000001Z", "receiver": "team\\.x",
-            "alertnames": "ディスク,KubeJobFailed", "body_size": str(len(BODY))}
+METADATA = {
+    "received_at": "2026-11-27T04:05:06.000001Z",
+    "receiver": "team\\.x",
+    "alertnames": "ディスク,KubeJobFailed",
+    "body_size": str(len(BODY)),
+}
 
 
 @pytest.fixture(params=["local", "gcs", "gcs-prefix"])
@@ -37,8 +41,11 @@ def test_open_archive_picks_the_backend_from_the_url(tmp_path):
     assert open_archive(f"file://{tmp_path}").root == tmp_path
     gcs = open_archive("gs://my-bucket/some/prefix/")
     assert isinstance(gcs, GcsArchive)
-    assert (gcs.bucket_name, gcs.prefix, gcs.url) == ("my-bucket", "some/prefix/",
-                                                      "gs://my-bucket/some/prefix/")
+    assert (gcs.bucket_name, gcs.prefix, gcs.url) == (
+        "my-bucket",
+        "some/prefix/",
+        "gs://my-bucket/some/prefix/",
+    )
 
 
 def test_gcs_url_without_bucket_is_refused():
@@ -97,7 +104,9 @@ def test_folders_are_listed_one_level_at_a_time(archive):
     assert archive.list_folders("") == ["alerts/"]
     assert archive.list_folders("alerts/") == ["alerts/dt=2026-11-27/"]
     assert archive.list_folders("alerts/dt=2026-11-27/") == [
-        "alerts/dt=2026-11-27/hour=04/", "alerts/dt=2026-11-27/hour=05/"]
+        "alerts/dt=2026-11-27/hour=04/",
+        "alerts/dt=2026-11-27/hour=05/",
+    ]
 
 
 def test_reading_a_missing_object_raises_not_found(archive):

@@ -10,13 +10,13 @@ from collections.abc import Iterator, Mapping
 # receiver's service account may only create objects, so that GET would be denied.
 os.environ.setdefault("DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA", "true")
 
-import google.auth.exceptions  # noqa: E402
-import requests  # noqa: E402
-from google.api_core import exceptions as api_exceptions  # noqa: E402
-from google.cloud import storage  # noqa: E402
-from google.cloud.storage.retry import DEFAULT_RETRY  # noqa: E402
+import google.auth.exceptions
+import requests
+from google.api_core import exceptions as api_exceptions
+from google.cloud import storage
+from google.cloud.storage.retry import DEFAULT_RETRY
 
-from alertarchive.storage import NotFound, StorageUnavailable, StoredObject  # noqa: E402
+from alertarchive.storage import NotFound, StorageUnavailable, StoredObject
 
 _TRANSIENT = (
     api_exceptions.GoogleAPIError,
@@ -99,8 +99,11 @@ class GcsArchive:
             raise StorageUnavailable(f"cannot list {self.url}: {_describe(error)}") from None
 
     def list_folders(self, prefix: str) -> list[str]:
-        """Sub-folders via a delimiter listing: GCS returns the distinct name prefixes up to
-        the next `/` instead of every object below them."""
+        """Sub-folders via a delimiter listing.
+
+        With `delimiter="/"`, GCS returns the distinct name prefixes up to the next `/`
+        (`pages.prefixes`) instead of every object below them.
+        """
         try:
             pages = self.bucket.list_blobs(
                 prefix=self.prefix + prefix,

@@ -69,7 +69,7 @@ class LocalArchive:
         os.replace(staged, _sidecar(path))
 
     def list(self, prefix: str) -> Iterator[StoredObject]:
-        folder, _, start = prefix.rpartition("/")
+        folder, _, _ = prefix.rpartition("/")
         base = self._path(folder) if folder else self.root
         if not base.is_dir():
             return

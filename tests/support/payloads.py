@@ -12,14 +12,25 @@ import pathlib
 GENERATED = pathlib.Path(__file__).resolve().parents[1] / "data" / "generated"
 
 
-def alert(i: int, alertname: str = "KubeJobFailed", status: str = "firing",
-          extra_labels: dict[str, str] | None = None) -> dict:
+def alert(
+    i: int,
+    alertname: str = "KubeJobFailed",
+    status: str = "firing",
+    extra_labels: dict[str, str] | None = None,
+) -> dict:
     return {
         "status": status,
-        "labels": {"alertname": alertname, "job_name": f"backup-{i}", "namespace": "batch",
-                   "severity": "warning", **(extra_labels or {})},
-        "annotations": {"summary": f"Job batch/backup-{i} failed",
-                        "description": "kube_job_failed > 0 for the CronJob's Job"},
+        "labels": {
+            "alertname": alertname,
+            "job_name": f"backup-{i}",
+            "namespace": "batch",
+            "severity": "warning",
+            **(extra_labels or {}),
+        },
+        "annotations": {
+            "summary": f"Job batch/backup-{i} failed",
+            "description": "kube_job_failed > 0 for the CronJob's Job",
+        },
         "startsAt": f"2026-11-27T02:{i // 60 % 60:02d}:{i % 60:02d}.123456789Z",
         "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-27T03:00:00Z",
         "generatorURL": f"http://prometheus:9090/graph?g0.expr=kube_job_failed&i={i}",
@@ -28,8 +39,9 @@ def alert(i: int, alertname: str = "KubeJobFailed", status: str = "firing",
 
 
 def notification(alerts: list[dict], status: str = "firing", **extra) -> dict:
-    common = {k: v for k, v in alerts[0]["labels"].items()
-              if all(a["labels"].get(k) == v for a in alerts)}
+    common = {
+        k: v for k, v in alerts[0]["labels"].items() if all(a["labels"].get(k) == v for a in alerts)
+    }
     return {
         "receiver": "alertarchive",
         "status": status,
@@ -55,15 +67,26 @@ def long_label_values() -> dict:
 
 def unicode_labels() -> dict:
     return notification(
-        [alert(0, alertname="ディスク容量不足", extra_labels={"team": "Équipe 🔥", "zh": "磁盘"}),
-         alert(1, alertname="ディスク容量不足", extra_labels={"emoji": "🚨\u2028\u2029"})],
+        [
+            alert(
+                0, alertname="ディスク容量不足", extra_labels={"team": "Équipe 🔥", "zh": "磁盘"}
+            ),
+            alert(1, alertname="ディスク容量不足", extra_labels={"emoji": "🚨\u2028\u2029"}),
+        ],
     )
 
 
 def hostile_labels() -> dict:
-    hostile = {"path": "../../../../etc/passwd", "nul": "a\x00b", "newline": "a\nb\r\nc",
-               "html": "<script>alert(1)</script>&amp;", "slash": "/absolute/path",
-               "dots": "..", "percent": "%2e%2e%2f", "backslash": "..\\..\\windows"}
+    hostile = {
+        "path": "../../../../etc/passwd",
+        "nul": "a\x00b",
+        "newline": "a\nb\r\nc",
+        "html": "<script>alert(1)</script>&amp;",
+        "slash": "/absolute/path",
+        "dots": "..",
+        "percent": "%2e%2e%2f",
+        "backslash": "..\\..\\windows",
+    }
     return notification([alert(0, alertname="../../escape\x00/\n", extra_labels=hostile)])
 
 
@@ -77,8 +100,12 @@ def newer_alertmanager() -> dict:
     second["startsAt"] = "2026-11-27T02:54:24Z"
     second["generatorURL"] = ""
     second["annotations"] = {}
-    return notification([first, second], notification_reason="some alerts resolved",
-                        routeLabels={"team": "platform"}, futureField={"any": ["thing"]})
+    return notification(
+        [first, second],
+        notification_reason="some alerts resolved",
+        routeLabels={"team": "platform"},
+        futureField={"any": ["thing"]},
+    )
 
 
 FIXTURES = {

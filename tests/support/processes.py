@@ -41,8 +41,13 @@ def http_ok(url: str) -> bool:
 class Process:
     """A child process with its output in a log file; stopped by PID, never by name."""
 
-    def __init__(self, argv: list[str], log_path: pathlib.Path, env: dict[str, str] | None = None,
-                 cwd: pathlib.Path = REPO) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        log_path: pathlib.Path,
+        env: dict[str, str] | None = None,
+        cwd: pathlib.Path = REPO,
+    ) -> None:
         self.argv = argv
         self.log_path = log_path
         self.env = env
@@ -50,12 +55,15 @@ class Process:
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> Process:
-        log = open(self.log_path, "ab")
-        self.popen = subprocess.Popen(
-            self.argv, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.cwd,
-            start_new_session=True,
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.popen = subprocess.Popen(
+                self.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
+            )
         return self
 
     @property
@@ -94,8 +102,9 @@ class FakeGcs:
     survive a restart (outage tests); without one they live in memory (faster).
     """
 
-    def __init__(self, workdir: pathlib.Path, root: pathlib.Path | None = None,
-                 port: int | None = None) -> None:
+    def __init__(
+        self, workdir: pathlib.Path, root: pathlib.Path | None = None, port: int | None = None
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.root = root
@@ -110,9 +119,20 @@ class FakeGcs:
             self.root.mkdir(parents=True, exist_ok=True)
             backend = ["-backend", "filesystem", "-filesystem-root", str(self.root)]
         self.process = Process(
-            [str(_get_binary_path()), "-scheme", "http", "-host", "127.0.0.1",
-             "-port", str(self.port), "-external-url", self.url, "-log-level", "error",
-             *backend],
+            [
+                str(_get_binary_path()),
+                "-scheme",
+                "http",
+                "-host",
+                "127.0.0.1",
+                "-port",
+                str(self.port),
+                "-external-url",
+                self.url,
+                "-log-level",
+                "error",
+                *backend,
+            ],
             self.workdir / f"fake-gcs-{self.port}.log",
         ).start()
         wait_until(lambda: http_ok(f"{self.url}/storage/v1/b"), 10, "fake-gcs-server")
@@ -127,7 +147,8 @@ class FakeGcs:
         from google.cloud import storage
 
         return storage.Client(
-            project="test", credentials=AnonymousCredentials(),
+            project="test",
+            credentials=AnonymousCredentials(),
             client_options={"api_endpoint": self.url},
         )
 
@@ -142,24 +163,45 @@ class ServedFunction:
     def __init__(self, workdir: pathlib.Path, env: dict[str, str], port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {k: v for k, v in os.environ.items()
-                    if k not in ("ARCHIVE_URL", "WEBHOOK_TOKENS", "K_SERVICE")}
+        full_env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("ARCHIVE_URL", "WEBHOOK_TOKENS", "K_SERVICE")
+        }
         full_env.update(env)
-        functions_framework = pathlib.Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "functions-framework"
+        functions_framework = (
+            pathlib.Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv"))
+            / "bin"
+            / "functions-framework"
+        )
         if not functions_framework.exists():
             import sys
+
             functions_framework = pathlib.Path(sys.executable).parent / "functions-framework"
         self.process = Process(
-            [str(functions_framework), "--source", str(REPO / "main.py"), "--target", "receive_alert",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            workdir / f"function-{self.port}.log", env=full_env,
+            [
+                str(functions_framework),
+                "--source",
+                str(REPO / "main.py"),
+                "--target",
+                "receive_alert",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            workdir / f"function-{self.port}.log",
+            env=full_env,
         )
 
     def start(self, timeout: float = 20) -> ServedFunction:
         self.process.start()
         try:
-            wait_until(lambda: http_ok(f"{self.url}/healthz") or not self.process.alive(), timeout,
-                       "functions-framework")
+            wait_until(
+                lambda: http_ok(f"{self.url}/healthz") or not self.process.alive(),
+                timeout,
+                "functions-framework",
+            )
         except TimeoutError:
             self.process.stop()
             raise

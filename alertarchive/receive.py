@@ -119,7 +119,10 @@ class Receiver:
             return Outcome(200, "health", b'{"status":"ok"}\n', dict(_JSON))
         if request.method != "POST":
             return Outcome.text(
-                405, "rejected", f"method {request.method} not allowed; POST notifications", Allow="POST"
+                405,
+                "rejected",
+                f"method {request.method} not allowed; POST notifications",
+                Allow="POST",
             )
         source = _source(request)
         if self.tokens and not self.tokens.accepts(request.headers.get("Authorization")):
@@ -291,7 +294,9 @@ def _source(request: Request) -> str:
     from_query = request.args.get("source", "")
     if from_path and from_query and from_path != from_query:
         raise Rejected(
-            Outcome.text(400, "rejected", "source given twice (path and ?source=) with different values")
+            Outcome.text(
+                400, "rejected", "source given twice (path and ?source=) with different values"
+            )
         )
     source = from_path or from_query
     if not source:

@@ -99,9 +99,7 @@ class LocalDirectory:
 class ArchivingFunction:
     """main.py:receive_alert under functions-framework's gunicorn, archiving to `archive`."""
 
-    def __init__(
-        self, workdir: pathlib.Path, archive: ArchiveReader, **env: str
-    ) -> None:
+    def __init__(self, workdir: pathlib.Path, archive: ArchiveReader, **env: str) -> None:
         self.archive = archive
         self.served = ServedFunction(workdir, {**archive.function_env(), **env})
         self.url = self.served.url

@@ -21,10 +21,7 @@ import http.server
 import threading
 import urllib.parse
 
-_HEADER = (
-    "# HELP kube_job_failed The job has failed its execution.\n"
-    "# TYPE kube_job_failed gauge\n"
-)
+_HEADER = "# HELP kube_job_failed The job has failed its execution.\n# TYPE kube_job_failed gauge\n"
 
 
 class FakeKubeStateMetrics:

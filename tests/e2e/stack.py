@@ -41,7 +41,9 @@ class Startable(Protocol):
 def missing_binaries() -> list[str]:
     """The Debian binaries the stack needs that are not installed."""
     return [
-        binary for binary in (ALERTMANAGER_BINARY, PROMETHEUS_BINARY) if not os.access(binary, os.X_OK)
+        binary
+        for binary in (ALERTMANAGER_BINARY, PROMETHEUS_BINARY)
+        if not os.access(binary, os.X_OK)
     ]
 
 
@@ -81,7 +83,8 @@ def webhook_receiver(name: str, url: str, **options: Any) -> dict[str, Any]:
 
 
 def alertmanager_config(
-    receivers: list[dict[str, Any]], routes: list[dict[str, Any]] | None = None,
+    receivers: list[dict[str, Any]],
+    routes: list[dict[str, Any]] | None = None,
     group_by: list[str] | None = None,
 ) -> dict[str, Any]:
     """A config whose root route goes to the first receiver, with fast timings throughout."""
@@ -239,7 +242,7 @@ def alert(
     """One alert for POST /api/v2/alerts; resolved ones end a second ago."""
     posted: dict[str, Any] = {"labels": dict(labels), "annotations": dict(annotations or {})}
     if resolved:
-        ended = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+        ended = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
         posted["endsAt"] = ended.isoformat()
     return posted
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 LONG_VALUE = "ünïcødé " * 512
 UNICODE_LABELS = {
     "team": "Crème brûlée ✓ 日本語 🚨",
-    "markup": "<b>disk</b> & \"quotes\" \u2028 line",
+    "markup": '<b>disk</b> & "quotes" \u2028 line',
     "long": LONG_VALUE,
 }
 
@@ -37,7 +37,9 @@ def test_alerts_of_one_group_arrive_as_one_archived_notification(api_stack, back
     assert document["status"] == "firing"
     assert document["receiver"] == scenario
     assert sorted(a["labels"]["instance"] for a in document["alerts"]) == [
-        "node-1:9100", "node-2:9100", "node-3:9100"
+        "node-1:9100",
+        "node-2:9100",
+        "node-3:9100",
     ]
     assert [a["labels"] for a in document["alerts"]] == sorted(
         posted, key=lambda labels: labels["instance"]

@@ -1,0 +1,407 @@
+"""What is in the archive: listing entries concurrently, filtering them, fetching bodies.
+
+Filters are decided from the stored metadata whenever it can answer (status, alert name,
+receiver, source); only label filters, and metadata that was cut to its size bound, need
+the body. A body is downloaded only for entries the metadata could not rule out.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from alertarchive import naming, timewindow
+from alertarchive.notification import NotJsonObject, parse_json_object, summarize
+from alertarchive.progress import Progress, Silent
+from alertarchive.storage import Archive, NotFound, StoredObject
+
+DEFAULT_WORKERS = 16
+_SHA256_IN_NAME = re.compile(r"-([0-9a-f]{64})\.(?:json|bin)$")
+_HEX = re.compile(r"[0-9a-f]+")
+_MIN_ID_CHARS = 6
+# Values longer than this were cut by record._bounded (1,024 bytes, ending in "…").
+_BOUNDED_VALUE_BYTES = 1021
+_BATCH = 64
+
+T = TypeVar("T")
+
+
+class BadFilter(ValueError):
+    """A filter the CLI cannot apply (e.g. `--label` without `=`)."""
+
+
+class AmbiguousName(LookupError):
+    """A short name that matches more than one object."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One archived notification as a listing describes it (no body)."""
+
+    name: str
+    size: int
+    received_at: datetime.datetime
+    status: str
+    receiver: str
+    alertnames_text: str
+    alert_count: int | None
+    source: str
+    sha256: str
+    user_agent: str
+    group_key: str
+    quarantined: bool
+    validation_errors: tuple[str, ...]
+
+    @property
+    def alertnames(self) -> tuple[str, ...]:
+        return tuple(name for name in self.alertnames_text.split(",") if name)
+
+    @property
+    def short_id(self) -> str:
+        """The first 12 hex digits of the body's sha256: enough for `show`."""
+        return self.sha256[:12]
+
+    def record(self) -> dict[str, Any]:
+        """The entry as JSON-ready fields (for --json and export)."""
+        return {
+            "name": self.name,
+            "received_at": self.received_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "status": self.status,
+            "alertnames": list(self.alertnames),
+            "alert_count": self.alert_count,
+            "receiver": self.receiver,
+            "source": self.source,
+            "quarantined": self.quarantined,
+            "sha256": self.sha256,
+            "size": self.size,
+            "user_agent": self.user_agent,
+            "group_key": self.group_key,
+            "validation_errors": list(self.validation_errors),
+        }
+
+
+def entry_from(stored: StoredObject, body: bytes | None = None) -> Entry:
+    """An Entry from listed metadata, or from the body when the metadata is missing."""
+    metadata: Mapping[str, str] = stored.metadata
+    if not metadata and body is not None:
+        metadata = _metadata_from_body(stored.name, body)
+    received_at = _parse_received_at(metadata.get("received_at", ""))
+    if received_at is None:
+        received_at = timewindow.partition_start(stored.name) or datetime.datetime.min.replace(
+            tzinfo=datetime.UTC
+        )
+    sha_match = _SHA256_IN_NAME.search(stored.name)
+    errors = metadata.get("validation_errors", "")
+    return Entry(
+        name=stored.name,
+        size=stored.size,
+        received_at=received_at,
+        status=metadata.get("status", ""),
+        receiver=metadata.get("receiver", ""),
+        alertnames_text=metadata.get("alertnames", ""),
+        alert_count=_int_or_none(metadata.get("alert_count")),
+        source=metadata.get("source") or _source_from_name(stored.name),
+        sha256=metadata.get("body_sha256") or (sha_match.group(1) if sha_match else ""),
+        user_agent=metadata.get("user_agent", ""),
+        group_key=metadata.get("group_key", ""),
+        quarantined=stored.name.startswith(f"{naming.QUARANTINED}/"),
+        validation_errors=tuple(_json_list(errors)) if errors else (),
+    )
+
+
+def _metadata_from_body(name: str, body: bytes) -> dict[str, str]:
+    """What the receiver would have recorded, recomputed (a local sidecar lost in a crash)."""
+    fields = {"body_sha256": hashlib.sha256(body).hexdigest(), "source": _source_from_name(name)}
+    try:
+        summary = summarize(parse_json_object(body))
+    except NotJsonObject:
+        return fields
+    return {
+        **fields,
+        "status": summary.status,
+        "receiver": summary.receiver,
+        "alertnames": ",".join(summary.alertnames),
+        "alert_count": str(summary.alert_count),
+        "group_key": summary.group_key,
+    }
+
+
+def _parse_received_at(text: str) -> datetime.datetime | None:
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+def _source_from_name(name: str) -> str:
+    match = re.search(r"/source=([^/]+)/", name)
+    return match.group(1) if match else ""
+
+
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _json_list(text: str) -> list[str]:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return [text]
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Filters:
+    """What to keep: each given option must match; repeated values of one option are ORed."""
+
+    statuses: tuple[str, ...] = ()
+    alertnames: tuple[str, ...] = ()
+    receivers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def build(
+        cls,
+        statuses: Iterable[str] = (),
+        alertnames: Iterable[str] = (),
+        receivers: Iterable[str] = (),
+        sources: Iterable[str] = (),
+        labels: Iterable[str] = (),
+    ) -> Filters:
+        """Filters from CLI values; `labels` are `key=value` strings.
+
+        Raises:
+            BadFilter: a label without `=` or with an empty key.
+        """
+        return cls(
+            tuple(statuses),
+            tuple(alertnames),
+            tuple(receivers),
+            tuple(sources),
+            tuple(_parse_label(label) for label in labels),
+        )
+
+    def decide(self, entry: Entry) -> bool | None:
+        """Whether the entry matches, from metadata alone; None when only the body can tell."""
+        if self.statuses and entry.status not in self.statuses:
+            return False
+        if self.sources and entry.source not in self.sources:
+            return False
+        undecided = False
+        for decision in (self._receiver(entry), self._alertname(entry)):
+            if decision is False:
+                return False
+            undecided |= decision is None
+        if undecided or self.labels:
+            return None
+        return True
+
+    def matches_body(self, document: Mapping[str, Any] | None) -> bool:
+        """The full check against a parsed body (None: the body is not a JSON object)."""
+        if document is None:
+            return not (self.alertnames or self.receivers or self.labels)
+        summary = summarize(dict(document))
+        if self.receivers and not any(
+            _receiver_matches(summary.receiver, wanted) for wanted in self.receivers
+        ):
+            return False
+        if self.alertnames and not set(self.alertnames) & set(summary.alertnames):
+            return False
+        if self.labels:
+            alerts = document.get("alerts")
+            return any(
+                self._labels_match(alert.get("labels"))
+                for alert in (alerts if isinstance(alerts, list) else [])
+                if isinstance(alert, dict)
+            )
+        return True
+
+    def _labels_match(self, labels: Any) -> bool:
+        if not isinstance(labels, dict):
+            return False
+        return all(labels.get(key) == value for key, value in self.labels)
+
+    def _receiver(self, entry: Entry) -> bool | None:
+        if not self.receivers:
+            return True
+        if any(_receiver_matches(entry.receiver, wanted) for wanted in self.receivers):
+            return True
+        return None if _was_cut(entry.receiver) else False
+
+    def _alertname(self, entry: Entry) -> bool | None:
+        if not self.alertnames:
+            return True
+        text = entry.alertnames_text
+        if _was_cut(text):
+            return None
+        if "," in text:
+            # Names are comma-joined; a name that itself holds a comma makes the split
+            # ambiguous, so a match there is confirmed from the body.
+            if not any(wanted in text for wanted in self.alertnames):
+                return False
+            return None
+        return text in self.alertnames
+
+
+def _parse_label(text: str) -> tuple[str, str]:
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise BadFilter(f"--label {text!r} is not key=value (e.g. --label severity=critical)")
+    return key, value
+
+
+def _receiver_matches(stored: str, wanted: str) -> bool:
+    # Alertmanager sends the receiver name regex-quoted (`team\.db`); accept either form.
+    return stored == wanted or re.sub(r"\\(.)", r"\1", stored) == wanted
+
+
+def _was_cut(value: str) -> bool:
+    return value.endswith("…") and len(value.encode()) >= _BOUNDED_VALUE_BYTES
+
+
+class Catalog:
+    """Lists, filters and reads one archive, with a thread pool for the slow parts."""
+
+    def __init__(
+        self, archive: Archive, workers: int = DEFAULT_WORKERS, progress: Progress | None = None
+    ) -> None:
+        self.archive = archive
+        self.workers = workers
+        self.progress = progress or Silent()
+        self._bodies: dict[str, bytes] = {}
+
+    def prefixes(self, span: timewindow.Window, kind: str) -> list[str]:
+        """The partitions to list for a window (see timewindow.prefixes)."""
+        days = (
+            self.archive.list_folders(f"{kind}/") if timewindow.needs_folder_listing(span) else None
+        )
+        return timewindow.prefixes(span, kind, days)
+
+    def entries(
+        self,
+        span: timewindow.Window,
+        filters: Filters = Filters(),  # frozen, so one shared default is safe
+        quarantined: bool = False,
+        limit: int | None = None,
+    ) -> list[Entry]:
+        """Entries received in span that match, newest first, at most `limit`."""
+        kind = naming.QUARANTINED if quarantined else naming.ARCHIVED
+        prefixes = self.prefixes(span, kind)
+        listed = [entry for entry in self._list(prefixes) if entry.received_at in span]
+        listed.sort(key=lambda entry: (entry.received_at, entry.name), reverse=True)
+        return self._filter(listed, filters, limit)
+
+    def _list(self, prefixes: Sequence[str]) -> list[Entry]:
+        stored = [
+            item
+            for items in self._map(lambda prefix: list(self.archive.list(prefix)), prefixes)
+            for item in items
+        ]
+        without_metadata = [item.name for item in stored if not item.metadata]
+        bodies = self.bodies(without_metadata, "reading bodies without metadata")
+        return [entry_from(item, bodies.get(item.name)) for item in stored]
+
+    def _filter(self, listed: list[Entry], filters: Filters, limit: int | None) -> list[Entry]:
+        decided = [(entry, filters.decide(entry)) for entry in listed]
+        candidates = [(entry, decision) for entry, decision in decided if decision is not False]
+        if not any(decision is None for _, decision in candidates):
+            kept = [entry for entry, _ in candidates]
+            return kept[:limit] if limit is not None else kept
+        kept: list[Entry] = []
+        # Newest first, a batch at a time, so a --limit stops the downloads early.
+        for start in range(0, len(candidates), _BATCH):
+            batch = candidates[start : start + _BATCH]
+            documents = self.documents(
+                [entry for entry, decision in batch if decision is None], "checking bodies"
+            )
+            for entry, decision in batch:
+                if decision or filters.matches_body(documents.get(entry.name)):
+                    kept.append(entry)
+                    if limit is not None and len(kept) >= limit:
+                        return kept
+        return kept
+
+    def bodies(self, names: Sequence[str], label: str = "reading bodies") -> dict[str, bytes]:
+        """The exact stored bytes of each name, downloaded concurrently and kept for reuse."""
+        missing = [name for name in names if name not in self._bodies]
+        if missing:
+            self.progress.start(label, len(missing))
+            try:
+                for name, body in zip(missing, self._map(self._read, missing), strict=True):
+                    self._bodies[name] = body
+            finally:
+                self.progress.finish()
+        return {name: self._bodies[name] for name in names}
+
+    def documents(
+        self, entries: Sequence[Entry], label: str = "reading bodies"
+    ) -> dict[str, dict[str, Any] | None]:
+        """Parsed bodies by name (None for a body that is not a JSON object)."""
+        bodies = self.bodies([entry.name for entry in entries], label)
+        return {name: _parse_or_none(body) for name, body in bodies.items()}
+
+    def _read(self, name: str) -> bytes:
+        body = self.archive.read(name)
+        self.progress.advance()
+        return body
+
+    def find(self, text: str) -> Entry:
+        """The one object a full name, a unique name suffix or a sha256 prefix points to.
+
+        Raises:
+            NotFound: nothing matches.
+            AmbiguousName: several objects match.
+        """
+        wanted = text.strip()
+        if wanted.startswith((f"{naming.ARCHIVED}/", f"{naming.QUARANTINED}/")):
+            stored = self.archive.stat(wanted)
+            body = None if stored.metadata else self.archive.read(wanted)
+            return entry_from(stored, body)
+        lowered = wanted.lower()
+        by_hash = len(lowered) >= _MIN_ID_CHARS and _HEX.fullmatch(lowered) is not None
+        if not wanted:
+            raise NotFound("no object name given")
+        matches = [
+            entry
+            for entry in self._list([f"{naming.ARCHIVED}/", f"{naming.QUARANTINED}/"])
+            if entry.name.endswith(wanted) or (by_hash and entry.sha256.startswith(lowered))
+        ]
+        if not matches:
+            raise NotFound(f"no object matches {wanted!r} in {self.archive.url}")
+        if len(matches) > 1:
+            shown = ", ".join(entry.name for entry in matches[:3])
+            more = f" and {len(matches) - 3} more" if len(matches) > 3 else ""
+            raise AmbiguousName(
+                f"{wanted!r} matches {len(matches)} objects ({shown}{more}); give more of the name"
+            )
+        return matches[0]
+
+    def _map(self, function: Callable[[str], T], items: Sequence[str]) -> Iterator[T]:
+        if len(items) <= 1:
+            return iter([function(item) for item in items])
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=min(self.workers, len(items)), thread_name_prefix="catalog"
+        )
+        try:
+            return iter(list(pool.map(function, items)))
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _parse_or_none(body: bytes) -> dict[str, Any] | None:
+    try:
+        return parse_json_object(body)
+    except NotJsonObject:
+        return None

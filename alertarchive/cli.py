@@ -1,0 +1,672 @@
+"""The `alertarchive` command: list, show, stats, report, replay and export archived alerts.
+
+It reads the same archive the receiver writes (`gs://bucket[/prefix]` or a directory) and
+imports neither the receive path nor the schema validator; the GCS client is imported only
+for gs:// URLs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import os
+import pathlib
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+import orjson
+
+from alertarchive import __version__, export, replay, report, timewindow
+from alertarchive.catalog import AmbiguousName, Catalog, Entry, Filters
+from alertarchive.display import Terminal, clean
+from alertarchive.progress import Progress
+from alertarchive.stats import Stats, compute
+from alertarchive.storage import Archive, NotFound, StorageUnavailable, open_archive
+
+DEFAULT_ARCHIVE = "./archive"
+# Reads may wait longer than the receiver's writes (nobody is waiting on the other end),
+# but a CLI that hangs for minutes on an unreachable bucket is worse than an error.
+STORAGE_TIMEOUT_SECONDS = 20.0
+_EXPECTED_ERRORS = (StorageUnavailable, NotFound, AmbiguousName, ValueError, OSError)
+
+
+class CommandError(click.ClickException):
+    """An error a user can act on: printed as one line, exit code 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"alertarchive: error: {clean(self.format_message())}", err=True)
+
+
+class ArchiveCommands(click.Group):
+    """The command group; turns storage and input errors into one line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # `alertarchive list | head`: the reader left; that is not an error.
+            sys.stderr.close()
+            ctx.exit(0)
+        except KeyboardInterrupt:
+            click.echo("alertarchive: interrupted", err=True)
+            ctx.exit(130)
+        except _EXPECTED_ERRORS as error:
+            raise CommandError(_one_line(error)) from None
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    if isinstance(error, OSError) and error.strerror:
+        text = f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    lines = text.splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+class App:
+    """What every command shares: the archive, how to print, the clock."""
+
+    def __init__(self, archive_url: str, utc: bool) -> None:
+        self.archive_url = archive_url
+        stdout = click.get_text_stream("stdout")
+        colour = stdout.isatty() and not os.environ.get("NO_COLOR")
+        self.terminal = Terminal(colour=colour, utc=utc)
+        self.zone: datetime.tzinfo = (
+            datetime.UTC if utc else datetime.datetime.now().astimezone().tzinfo
+        )
+        self.now = datetime.datetime.now(datetime.UTC)
+        self.progress = Progress(click.get_text_stream("stderr"))
+
+    @functools.cached_property
+    def archive(self) -> Archive:
+        if not self.archive_url.startswith("gs://"):
+            path = pathlib.Path(self.archive_url.removeprefix("file://")).expanduser()
+            if not path.is_dir():
+                raise NotFound(
+                    f"no archive at {self.archive_url} (set --archive or ARCHIVE_URL to "
+                    "gs://BUCKET[/PREFIX] or the receiver's archive directory)"
+                )
+        return open_archive(self.archive_url, timeout_seconds=STORAGE_TIMEOUT_SECONDS)
+
+    @functools.cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.archive, progress=self.progress)
+
+    def window(self, since: str, until: str | None) -> timewindow.Window:
+        return timewindow.window(since, until, self.now, self.zone)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def window_options(default_since: str | None) -> Callable:
+    """--since/--until, with the command's default window in the help."""
+
+    def decorate(command: Callable) -> Callable:
+        since_help = (
+            "Start of the window: a duration ago (90m, 24h, 7d, 2w) or an ISO date/time "
+            "(2026-11-27, 2026-11-27T04:00Z; without an offset, in the display time zone)."
+        )
+        command = click.option("--until", metavar="WHEN", help="End of the window [default: now].")(
+            command
+        )
+        return click.option(
+            "--since",
+            metavar="WHEN",
+            default=default_since,
+            show_default=default_since is not None,
+            help=since_help,
+        )(command)
+
+    return decorate
+
+
+def filter_options(command: Callable) -> Callable:
+    """The metadata and label filters shared by list, stats, report, replay and export."""
+    options = [
+        click.option(
+            "--label",
+            "labels",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Keep notifications with an alert carrying all these labels (repeatable; "
+            "needs the bodies).",
+        ),
+        click.option("--source", "sources", multiple=True, help="Source tag (repeatable)."),
+        click.option(
+            "--receiver",
+            "receivers",
+            multiple=True,
+            help=r"Receiver name, as configured or as sent (team\.db) (repeatable).",
+        ),
+        click.option("--alertname", "alertnames", multiple=True, help="Alert name (repeatable)."),
+        click.option(
+            "--status",
+            "statuses",
+            multiple=True,
+            type=click.Choice(["firing", "resolved"]),
+            help="Notification status (repeatable).",
+        ),
+    ]
+    for option in options:
+        command = option(command)
+    return command
+
+
+def _filters(params: dict[str, Any]) -> Filters:
+    return Filters.build(
+        statuses=params.pop("statuses", ()),
+        alertnames=params.pop("alertnames", ()),
+        receivers=params.pop("receivers", ()),
+        sources=params.pop("sources", ()),
+        labels=params.pop("labels", ()),
+    )
+
+
+@click.group(
+    cls=ArchiveCommands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--archive",
+    "archive_url",
+    envvar="ARCHIVE_URL",
+    default=DEFAULT_ARCHIVE,
+    show_default=True,
+    metavar="URL",
+    help="gs://BUCKET[/PREFIX] (Application Default Credentials) or a local archive directory. "
+    "Env: ARCHIVE_URL.",
+)
+@click.option("--utc/--local", default=False, help="Show and read times in UTC or local time.")
+@click.version_option(__version__, prog_name="alertarchive")
+@click.pass_context
+def cli(ctx: click.Context, archive_url: str, utc: bool) -> None:
+    """Browse the Alertmanager notifications archived by alertarchive.
+
+    \b
+    Examples:
+      alertarchive --archive gs://my-alerts list --since 2h --status firing
+      alertarchive list --alertname KubeJobFailed --label namespace=prod --json
+      alertarchive show 3f9a1c2b7e10            # by sha256 prefix, or full object name
+      alertarchive show 3f9a1c2b7e10 --raw > body.json
+      alertarchive stats --since 7d
+      alertarchive report --since 7d -o report.html
+      alertarchive replay --since 1h --to http://127.0.0.1:8080/ --dry-run
+      alertarchive export --since 30d --format csv > alerts.csv
+    """  # noqa: D301
+    ctx.obj = App(archive_url, utc)
+
+
+@cli.command("list")
+@window_options("24h")
+@filter_options
+@click.option(
+    "--quarantined",
+    is_flag=True,
+    help="List quarantined bodies (not JSON, or refused by the schema) instead of archived ones.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many (newest).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line (NDJSON).")
+@pass_app
+def list_command(
+    app: App,
+    since: str,
+    until: str | None,
+    quarantined: bool,
+    limit: int | None,
+    as_json: bool,
+    **params: Any,
+) -> None:
+    """List notifications, newest first.
+
+    Filters on status, alert name, receiver and source use the stored metadata, so no body
+    is downloaded for them; --label reads the bodies the other filters let through.
+
+    \b
+    Examples:
+      alertarchive list                                 # the last 24 hours
+      alertarchive list --since 7d --status firing --alertname HighLatency
+      alertarchive list --since 2026-11-01 --until 2026-11-02 --receiver team-db
+      alertarchive list --label severity=critical --label namespace=prod --limit 20
+      alertarchive list --quarantined --since 30d
+      alertarchive list --json | jq -r .name
+    """  # noqa: D301
+    filters = _filters(params)
+    span = app.window(since, until)
+    entries = app.catalog.entries(span, filters, quarantined=quarantined, limit=limit)
+    if as_json:
+        out = click.get_binary_stream("stdout")
+        for entry in entries:
+            out.write(orjson.dumps(entry.record()) + b"\n")
+        return
+    if not entries:
+        what = "quarantined bodies" if quarantined else "notifications"
+        click.echo(
+            f"no {what} between {app.terminal.time(span.start)} and "
+            f"{app.terminal.time(span.end)} {app.terminal.zone_name}",
+            err=True,
+        )
+        return
+    _print_entries(app.terminal, entries, quarantined)
+
+
+def _print_entries(terminal: Terminal, entries: Sequence[Entry], quarantined: bool) -> None:
+    headers = [
+        f"RECEIVED ({terminal.zone_name})",
+        "STATUS",
+        "ALERTNAME",
+        "ALERTS",
+        "RECEIVER",
+        "SOURCE",
+        "ID",
+    ]
+    limits: list[int | None] = [None, None, 40, None, 28, 20, None]
+    if quarantined:
+        headers.append("PROBLEM")
+        limits.append(70)
+    rows = []
+    for entry in entries:
+        row = [
+            terminal.time(entry.received_at),
+            entry.status or "-",
+            ", ".join(entry.alertnames) or "-",
+            "" if entry.alert_count is None else str(entry.alert_count),
+            entry.receiver or "-",
+            entry.source,
+            entry.short_id,
+        ]
+        if quarantined:
+            row.append(entry.validation_errors[0] if entry.validation_errors else "")
+        rows.append(row)
+    statuses = ["quarantined" if quarantined else entry.status for entry in entries]
+    for line in terminal.table(headers, rows, limits, statuses):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--raw", is_flag=True, help="Write the exact bytes received to stdout.")
+@click.option("--json", "as_json", is_flag=True, help="The body as indented JSON.")
+@pass_app
+def show(app: App, name: str, raw: bool, as_json: bool) -> None:
+    """Show one notification: NAME is the object name, a unique end of it, or the ID from list.
+
+    \b
+    Examples:
+      alertarchive show 3f9a1c2b7e10
+      alertarchive show alerts/dt=2026-11-27/hour=04/source=default/firing-X-<sha256>.json
+      alertarchive show 3f9a1c2b7e10 --raw | sha256sum
+    """  # noqa: D301
+    entry = app.catalog.find(name)
+    body = app.archive.read(entry.name)
+    if raw:
+        out = click.get_binary_stream("stdout")
+        out.write(body)
+        out.flush()
+        return
+    document = _parse(body)
+    if as_json:
+        if document is None:
+            raise CommandError("the body is not a JSON object; use --raw for its exact bytes")
+        click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+        return
+    _print_notification(app.terminal, entry, document, len(body))
+
+
+def _parse(body: bytes) -> dict[str, Any] | None:
+    from alertarchive.notification import NotJsonObject, parse_json_object
+
+    try:
+        return parse_json_object(body)
+    except NotJsonObject:
+        return None
+
+
+def _print_notification(
+    terminal: Terminal, entry: Entry, document: dict[str, Any] | None, size: int
+) -> None:
+    fields = [
+        ("object", entry.name),
+        ("received", f"{terminal.time(entry.received_at)} {terminal.zone_name}"),
+        ("status", "quarantined" if entry.quarantined else entry.status),
+        ("receiver", entry.receiver),
+        ("source", entry.source),
+        ("sender", entry.user_agent),
+        ("group key", entry.group_key),
+        ("body", f"{size} bytes, sha256 {entry.sha256}"),
+    ]
+    for problem in entry.validation_errors:
+        fields.append(("problem", problem))
+    for label, value in fields:
+        click.echo(f"{terminal.bold(f'{label:<10}')} {clean(value)}")
+    if document is None:
+        click.echo("\nthe body is not a JSON object; `show --raw` prints its exact bytes")
+        return
+    alerts = document.get("alerts") if isinstance(document.get("alerts"), list) else []
+    truncated = document.get("truncatedAlerts")
+    click.echo(
+        f"\n{len(alerts)} alerts"
+        + (
+            f" ({truncated} more truncated by the sender)"
+            if isinstance(truncated, int) and truncated
+            else ""
+        )
+    )
+    for alert in alerts:
+        if isinstance(alert, dict):
+            _print_alert(terminal, alert)
+
+
+def _print_alert(terminal: Terminal, alert: dict[str, Any]) -> None:
+    labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
+    annotations = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
+    status = str(alert.get("status", ""))
+    name = str(labels.get("alertname", "(no alertname)"))
+    ends = str(alert.get("endsAt", ""))
+    ends = "" if ends.startswith("0001-") else f" → {ends}"
+    click.echo("")
+    click.echo(
+        f"  {terminal.status(f'{status:<8}', status)} {terminal.bold(clean(name))}  "
+        f"{clean(str(alert.get('startsAt', '')))}{clean(ends)}  "
+        f"{clean(str(alert.get('fingerprint', '')))}"
+    )
+    for key, value in sorted(labels.items()):
+        if key != "alertname":
+            click.echo(f"    {clean(str(key))}={clean(str(value))}")
+    for key, value in sorted(annotations.items()):
+        click.echo(f"    @{clean(str(key))}: {clean(str(value))}")
+    if alert.get("generatorURL"):
+        click.echo(f"    source: {clean(str(alert['generatorURL']))}")
+
+
+def _stats_for(
+    app: App, since: str, until: str | None, filters: Filters, flap_episodes: int
+) -> tuple[Stats, list[Entry]]:
+    span = app.window(since, until)
+    entries = app.catalog.entries(span, filters)
+    documents = app.catalog.documents(entries)
+    quarantined = len(app.catalog.entries(span, quarantined=True))
+    return compute(span, entries, documents, quarantined, flap_episodes), entries
+
+
+@cli.command()
+@window_options("7d")
+@filter_options
+@click.option(
+    "--flap-episodes",
+    type=click.IntRange(min=2),
+    default=3,
+    show_default=True,
+    help="An alert flaps when it fired this many separate times in the window.",
+)
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+@pass_app
+def stats(
+    app: App, since: str, until: str | None, flap_episodes: int, as_json: bool, **params: Any
+) -> None:
+    """Count by status, receiver, alert name and severity; find noisy and flapping alerts.
+
+    Reads the bodies (concurrently) for fingerprints, severities and episode times.
+
+    \b
+    Examples:
+      alertarchive stats                      # the last 7 days
+      alertarchive stats --since 24h --receiver team-db
+      alertarchive stats --since 30d --json | jq .flapping
+    """  # noqa: D301
+    figures, _ = _stats_for(app, since, until, _filters(params), flap_episodes)
+    if as_json:
+        click.echo(orjson.dumps(figures.record()).decode())
+        return
+    _print_stats(app.terminal, figures)
+
+
+def _print_stats(terminal: Terminal, figures: Stats) -> None:
+    window = (
+        f"{terminal.time(figures.window.start)} → {terminal.time(figures.window.end)} "
+        f"{terminal.zone_name}"
+    )
+    click.echo(f"{terminal.bold(window)}")
+    click.echo(
+        f"{figures.notifications} notifications, {len(figures.histories)} alerts, "
+        f"{sum(len(h.episodes) for h in figures.histories)} episodes, "
+        f"{figures.quarantined} quarantined"
+    )
+    sections = [
+        ("BY STATUS", ["STATUS", "NOTIFICATIONS"], figures.by_status.most_common()),
+        ("BY RECEIVER", ["RECEIVER", "NOTIFICATIONS"], figures.by_receiver.most_common()),
+        ("BY SEVERITY", ["SEVERITY", "EPISODES"], figures.episodes_by_severity.most_common()),
+    ]
+    for title, headers, counts in sections:
+        _section(terminal, title, headers, [[key, str(count)] for key, count in counts])
+    _section(
+        terminal,
+        "BY ALERTNAME",
+        ["ALERTNAME", "NOTIFICATIONS", "EPISODES"],
+        [
+            [name, str(count), str(figures.episodes_by_alertname.get(name, 0))]
+            for name, count in figures.by_alertname.most_common()
+        ],
+    )
+    _section(
+        terminal,
+        "NOISIEST ALERTS",
+        ["ALERTNAME", "LABELS", "NOTIFICATIONS", "EPISODES"],
+        [
+            [
+                h.alertname or "-",
+                _other_labels(h.labels),
+                str(h.notifications),
+                str(len(h.episodes)),
+            ]
+            for h in figures.noisiest
+        ],
+    )
+    _section(
+        terminal,
+        f"FLAPPING (fired {figures.flap_episodes}+ times)",
+        ["ALERTNAME", "LABELS", "EPISODES", "NOW"],
+        [
+            [
+                h.alertname or "-",
+                _other_labels(h.labels),
+                str(len(h.episodes)),
+                "firing" if h.episodes[-1].open else "resolved",
+            ]
+            for h in figures.flapping
+        ],
+    )
+
+
+def _other_labels(labels: dict[str, str]) -> str:
+    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()) if key != "alertname")
+
+
+def _section(terminal: Terminal, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    click.echo(f"\n{terminal.bold(title)}")
+    if not rows:
+        click.echo("  (none)")
+        return
+    limits = [40, 60, None, None][: len(headers)]
+    for line in terminal.table(headers, rows, limits):
+        click.echo(f"  {line}")
+
+
+@cli.command("report")
+@window_options("7d")
+@filter_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=pathlib.Path),
+    default="report.html",
+    show_default=True,
+    help="Where to write the HTML page.",
+)
+@click.option("--title", default="Alert report", show_default=True, help="The page title.")
+@click.option(
+    "--flap-episodes",
+    type=click.IntRange(min=2),
+    default=3,
+    show_default=True,
+    help="An alert flaps when it fired this many separate times in the window.",
+)
+@pass_app
+def report_command(
+    app: App,
+    since: str,
+    until: str | None,
+    output: pathlib.Path,
+    title: str,
+    flap_episodes: int,
+    **params: Any,
+) -> None:
+    """Write a self-contained HTML report of a window, for incident reviews.
+
+    The page has a timeline of alert episodes (one row per alert, bars from startsAt to
+    endsAt), counts per alert name, flapping alerts and the notifications table. It opens
+    offline: no scripts, fonts or images from the network.
+
+    \b
+    Examples:
+      alertarchive report --since 7d -o report.html
+      alertarchive report --since 2026-11-26T22:00Z --until 2026-11-27T02:00Z \\
+          --title "Incident 2026-11-27: checkout latency" -o incident.html
+    """  # noqa: D301
+    figures, entries = _stats_for(app, since, until, _filters(params), flap_episodes)
+    page = report.render(figures, entries, title, app.zone, app.now)
+    output.write_text(page, encoding="utf-8")
+    episodes = sum(len(history.episodes) for history in figures.histories)
+    click.echo(
+        f"wrote {output}: {figures.notifications} notifications, "
+        f"{len(figures.histories)} alerts, {episodes} episodes"
+    )
+
+
+@cli.command("replay")
+@click.argument("names", nargs=-1)
+@window_options(None)
+@filter_options
+@click.option("--to", "url", required=True, metavar="URL", help="The webhook to POST to.")
+@click.option(
+    "--token",
+    envvar="REPLAY_TOKEN",
+    metavar="TOKEN",
+    help="Send Authorization: Bearer TOKEN. Env: REPLAY_TOKEN.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
+@pass_app
+def replay_command(
+    app: App,
+    names: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    url: str,
+    token: str | None,
+    dry_run: bool,
+    **params: Any,
+) -> None:
+    """Re-POST archived notifications, byte for byte, to another webhook.
+
+    Oldest first, with Alertmanager's Content-Type and the original User-Agent; prints each
+    answer's status code and exits 1 if any is not 2xx.
+
+    \b
+    Examples:
+      alertarchive replay 3f9a1c2b7e10 --to http://127.0.0.1:8080/
+      alertarchive replay --since 1h --status firing --to https://new-receiver.example/hook \\
+          --token "$NEW_TOKEN" --dry-run
+    """  # noqa: D301
+    replay.check_target(url)
+    filters = _filters(params)
+    if names and since:
+        raise click.UsageError("give object NAMEs or --since, not both")
+    if names:
+        entries = [app.catalog.find(name) for name in names]
+    elif since:
+        entries = app.catalog.entries(app.window(since, until), filters)
+    else:
+        raise click.UsageError("give object NAMEs or --since to choose what to replay")
+    if not entries:
+        click.echo("nothing to replay", err=True)
+        return
+    if dry_run:
+        for entry in sorted(entries, key=lambda entry: (entry.received_at, entry.name)):
+            click.echo(f"would POST {entry.size} bytes  {entry.name}")
+        click.echo(f"dry run: {len(entries)} notifications, nothing sent", err=True)
+        return
+    failed = 0
+    for delivery in replay.replay(entries, app.archive.read, url, token):
+        answer = delivery.status_code if delivery.status_code is not None else "---"
+        detail = f"  {clean(delivery.detail)}" if delivery.detail else ""
+        line = f"{answer}  {delivery.name}{detail}"
+        click.echo(app.terminal.status(line, "resolved" if delivery.ok else "firing"))
+        failed += not delivery.ok
+    if failed:
+        raise CommandError(f"{failed} of {len(entries)} notifications were not accepted")
+
+
+@cli.command("export")
+@window_options("24h")
+@filter_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["ndjson", "csv"]),
+    default="ndjson",
+    show_default=True,
+)
+@click.option(
+    "--alerts",
+    "per_alert",
+    is_flag=True,
+    help="One row per alert (reads the bodies) instead of one per notification.",
+)
+@click.option("--quarantined", is_flag=True, help="Export quarantined bodies' metadata instead.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default="-",
+    help="File to write [default: stdout].",
+)
+@pass_app
+def export_command(
+    app: App,
+    since: str,
+    until: str | None,
+    output_format: str,
+    per_alert: bool,
+    quarantined: bool,
+    output: Any,
+    **params: Any,
+) -> None:
+    """Export notifications (or their alerts) as NDJSON or CSV, oldest first.
+
+    \b
+    Examples:
+      alertarchive export --since 30d --format csv -o notifications.csv
+      alertarchive export --since 7d --alerts --format csv > alerts.csv
+      alertarchive export --since 24h | duckdb -c "select * from read_json('/dev/stdin')"
+    """  # noqa: D301
+    span = app.window(since, until)
+    entries = app.catalog.entries(span, _filters(params), quarantined=quarantined)
+    entries.reverse()
+    if per_alert:
+        rows = export.alert_rows(entries, app.catalog.documents(entries))
+        columns = export.ALERT_COLUMNS
+    else:
+        rows = export.notification_rows(entries)
+        columns = export.NOTIFICATION_COLUMNS
+    if output_format == "csv":
+        count = export.write_csv(rows, columns, output)
+    else:
+        count = export.write_ndjson(rows, output)
+    if output is not sys.stdout and getattr(output, "name", "-") != "-":
+        click.echo(f"wrote {count} rows to {output.name}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="alertarchive")

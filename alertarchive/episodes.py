@@ -1,0 +1,134 @@
+"""Alert episodes from notification bodies: when each alert fired, resolved, fired again.
+
+Every notification is a snapshot of its group, so one firing is seen many times. Alertmanager
+identifies an alert by its fingerprint (a hash of its labels) and one firing of it by
+(fingerprint, startsAt); a firing alert's endsAt is Go's zero time (`0001-01-01T00:00:00Z`),
+a resolved one carries the real end. An alert that fires and resolves repeatedly flaps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+DEFAULT_FLAP_EPISODES = 3
+
+
+@dataclasses.dataclass
+class Episode:
+    """One firing of one alert: from startsAt to endsAt (None while still firing)."""
+
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime | None
+    notifications: int = 0
+    last_seen: datetime.datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.ends_at is None
+
+
+@dataclasses.dataclass
+class AlertHistory:
+    """Everything one alert (one fingerprint) did in the window."""
+
+    fingerprint: str
+    labels: dict[str, str]
+    episodes: list[Episode] = dataclasses.field(default_factory=list)
+    notifications: int = 0
+
+    @property
+    def alertname(self) -> str:
+        return self.labels.get("alertname", "")
+
+    @property
+    def severity(self) -> str:
+        return self.labels.get("severity", "")
+
+    @property
+    def resolutions(self) -> int:
+        return sum(1 for episode in self.episodes if not episode.open)
+
+    def flaps(self, min_episodes: int = DEFAULT_FLAP_EPISODES) -> bool:
+        """Whether it fired at least `min_episodes` separate times (resolving in between)."""
+        return len(self.episodes) >= min_episodes
+
+
+def histories(
+    notifications: Iterable[tuple[datetime.datetime, Mapping[str, Any] | None]],
+) -> list[AlertHistory]:
+    """Per-fingerprint histories from (received_at, parsed body) pairs, in any order.
+
+    Returns:
+        Histories ordered by their first startsAt; episodes inside each in time order.
+    """
+    by_fingerprint: dict[str, AlertHistory] = {}
+    episodes: dict[tuple[str, datetime.datetime], Episode] = {}
+    for received_at, document in sorted(
+        (pair for pair in notifications if pair[1] is not None), key=lambda pair: pair[0]
+    ):
+        seen_here: set[str] = set()
+        for alert in _alerts(document):
+            labels = _labels(alert.get("labels"))
+            starts_at = parse_time(alert.get("startsAt"))
+            if starts_at is None:
+                continue
+            fingerprint = _fingerprint(alert.get("fingerprint"), labels)
+            history = by_fingerprint.setdefault(fingerprint, AlertHistory(fingerprint, labels))
+            if fingerprint not in seen_here:
+                history.notifications += 1
+                seen_here.add(fingerprint)
+            key = (fingerprint, starts_at)
+            episode = episodes.get(key)
+            if episode is None:
+                episode = episodes[key] = Episode(starts_at, None)
+                history.episodes.append(episode)
+            episode.notifications += 1
+            episode.last_seen = received_at
+            ends_at = parse_time(alert.get("endsAt"))
+            if alert.get("status") == "resolved" and ends_at is not None:
+                episode.ends_at = max(ends_at, starts_at)
+    result = list(by_fingerprint.values())
+    for history in result:
+        history.episodes.sort(key=lambda episode: episode.starts_at)
+    result.sort(key=lambda history: (history.episodes[0].starts_at, history.alertname))
+    return result
+
+
+def parse_time(value: Any) -> datetime.datetime | None:
+    """An Alertmanager timestamp as aware UTC; None for Go's zero time or anything unparsable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.year <= 1:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(datetime.UTC)
+
+
+def _alerts(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    alerts = document.get("alerts")
+    if not isinstance(alerts, list):
+        return []
+    return [alert for alert in alerts if isinstance(alert, dict)]
+
+
+def _labels(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(key): str(item) for key, item in value.items()}
+
+
+def _fingerprint(value: Any, labels: Mapping[str, str]) -> str:
+    if isinstance(value, str) and value:
+        return value
+    # Senders other than Alertmanager may omit it; the labels identify the alert all the same.
+    canonical = "\xff".join(f"{key}\xff{labels[key]}" for key in sorted(labels))
+    return "labels:" + hashlib.sha256(canonical.encode()).hexdigest()[:16]

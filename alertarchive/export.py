@@ -1,0 +1,114 @@
+"""Notifications (or the alerts in them) as NDJSON or CSV, for spreadsheets and other tools."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TextIO
+
+from alertarchive.catalog import Entry
+from alertarchive.episodes import parse_time
+
+NOTIFICATION_COLUMNS = (
+    "received_at",
+    "status",
+    "alertnames",
+    "alert_count",
+    "receiver",
+    "source",
+    "quarantined",
+    "size",
+    "sha256",
+    "user_agent",
+    "group_key",
+    "name",
+)
+ALERT_COLUMNS = (
+    "received_at",
+    "notification_status",
+    "status",
+    "alertname",
+    "severity",
+    "fingerprint",
+    "starts_at",
+    "ends_at",
+    "labels",
+    "annotations",
+    "receiver",
+    "source",
+    "name",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula; label values are
+# untrusted, so such cells are prefixed with an apostrophe (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def notification_rows(entries: Iterable[Entry]) -> Iterator[dict[str, Any]]:
+    """One row per notification, from metadata only."""
+    for entry in entries:
+        yield {key: entry.record()[key] for key in NOTIFICATION_COLUMNS}
+
+
+def alert_rows(
+    entries: Iterable[Entry], documents: Mapping[str, Mapping[str, Any] | None]
+) -> Iterator[dict[str, Any]]:
+    """One row per alert in each notification (needs the bodies)."""
+    for entry in entries:
+        document = documents.get(entry.name) or {}
+        alerts = document.get("alerts")
+        for alert in alerts if isinstance(alerts, list) else []:
+            if not isinstance(alert, dict):
+                continue
+            labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
+            annotations = alert.get("annotations")
+            ends_at = parse_time(alert.get("endsAt"))
+            yield {
+                "received_at": entry.record()["received_at"],
+                "notification_status": entry.status,
+                "status": alert.get("status", ""),
+                "alertname": labels.get("alertname", ""),
+                "severity": labels.get("severity", ""),
+                "fingerprint": alert.get("fingerprint", ""),
+                "starts_at": alert.get("startsAt", ""),
+                "ends_at": alert.get("endsAt", "") if ends_at else "",
+                "labels": labels,
+                "annotations": annotations if isinstance(annotations, dict) else {},
+                "receiver": entry.receiver,
+                "source": entry.source,
+                "name": entry.name,
+            }
+
+
+def write_ndjson(rows: Iterable[Mapping[str, Any]], stream: TextIO) -> int:
+    """Write one JSON object per line; returns the number of rows."""
+    count = 0
+    for row in rows:
+        stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...], stream: TextIO) -> int:
+    """Write a header and one CSV line per row (lists joined by commas, maps as JSON)."""
+    writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow({key: _cell(row.get(key)) for key in columns})
+        count += 1
+    return count
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        text = ",".join(str(item) for item in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = ""
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

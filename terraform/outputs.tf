@@ -1,0 +1,73 @@
+output "function_url" {
+  description = "The HTTPS URL Alertmanager posts notifications to."
+  value       = google_cloudfunctions2_function.this.service_config[0].uri
+}
+
+output "function_name" {
+  description = "The name of the function and of the Cloud Run service behind it."
+  value       = google_cloudfunctions2_function.this.name
+}
+
+output "archive_bucket" {
+  description = "The name of the bucket that holds the archive."
+  value       = google_storage_bucket.archive.name
+}
+
+output "archive_url" {
+  description = "The ARCHIVE_URL the function writes to, gs://BUCKET[/PREFIX]; also what `alertarchive` commands take to browse it."
+  value       = local.archive_url
+}
+
+output "service_account_email" {
+  description = "The function's runtime service account, which may only create objects in the archive bucket and read its token secret."
+  value       = google_service_account.function.email
+}
+
+output "webhook_token_secret" {
+  description = "The Secret Manager secret holding the comma-separated accepted bearer tokens (WEBHOOK_TOKENS)."
+  value       = google_secret_manager_secret.webhook_tokens.id
+}
+
+output "webhook_token" {
+  description = "The generated bearer token, for a Kubernetes Secret: terraform output -raw webhook_token."
+  value       = random_password.webhook_token.result
+  sensitive   = true
+}
+
+output "alertmanager_receiver" {
+  description = "A ready receivers: block for alertmanager.yml with the URL and the bearer token: terraform output -raw alertmanager_receiver."
+  sensitive   = true
+  value       = <<-EOT
+    receivers:
+      - name: ${var.name}
+        webhook_configs:
+          - url: "${google_cloudfunctions2_function.this.service_config[0].uri}"
+            send_resolved: true
+            # Alertmanager >= 0.28 only; keep it below group_interval.
+            # timeout: 10s
+            http_config:
+              authorization:
+                type: Bearer
+                credentials: "${random_password.webhook_token.result}"
+  EOT
+}
+
+output "alertmanager_receiver_credentials_file" {
+  description = "The same receiver reading the token from a file, for Kubernetes (a Secret mounted at /etc/alertmanager/secrets/alertarchive-webhook); holds no secret."
+  value       = <<-EOT
+    receivers:
+      - name: ${var.name}
+        webhook_configs:
+          - url: "${google_cloudfunctions2_function.this.service_config[0].uri}"
+            send_resolved: true
+            http_config:
+              authorization:
+                type: Bearer
+                credentials_file: /etc/alertmanager/secrets/alertarchive-webhook/token
+  EOT
+}
+
+output "bigquery_dataset" {
+  description = "The BigQuery dataset with the notifications_raw table and the notifications and alerts views, or null when enable_bigquery is false."
+  value       = var.enable_bigquery ? "${var.project_id}.${google_bigquery_dataset.archive[0].dataset_id}" : null
+}

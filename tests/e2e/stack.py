@@ -7,6 +7,7 @@ Timings are shrunk so a whole notification round trip takes seconds, not minutes
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import datetime
 import json
 import os
@@ -103,6 +104,31 @@ def route_by_label(label: str, value: str, receiver: str) -> dict[str, Any]:
     return {"matchers": [f'{label}="{value}"'], "receiver": receiver, **FAST_ROUTE}
 
 
+@dataclasses.dataclass(frozen=True)
+class WebhookCounters:
+    """Alertmanager 0.25's webhook counters.
+
+    A notification is one flush of a group: counted when the flush starts, and as failed
+    only once the flush gives up (after all its retries); a request is one HTTP attempt,
+    failed unless answered 2xx.
+    """
+
+    notifications: int
+    notifications_failed: int
+    requests: int
+    requests_failed: int
+
+    @property
+    def notifications_sent(self) -> int:
+        """Notifications delivered (exact once no flush is in progress)."""
+        return self.notifications - self.notifications_failed
+
+    @property
+    def requests_succeeded(self) -> int:
+        """HTTP requests answered 2xx."""
+        return self.requests - self.requests_failed
+
+
 class Alertmanager:
     """prometheus-alertmanager with a config written from a dict; reload by rewriting it."""
 
@@ -161,19 +187,21 @@ class Alertmanager:
         except urllib.error.HTTPError as error:
             raise AssertionError(f"Alertmanager refused the alerts: {error.read()!r}") from None
 
-    def webhook_deliveries(self) -> tuple[int, int]:
-        """(attempts, failed attempts) of webhook notifications, from Alertmanager's /metrics."""
+    def webhook_counters(self) -> WebhookCounters:
+        """Alertmanager's own count of webhook notifications and requests, from /metrics."""
         with urllib.request.urlopen(f"{self.url}/metrics", timeout=5) as response:
             text = response.read().decode()
-        return (
-            _counter(text, "alertmanager_notifications_total", integration="webhook"),
-            _counter(text, "alertmanager_notifications_failed_total", integration="webhook"),
+        return WebhookCounters(
+            *(
+                _counter(text, metric, integration="webhook")
+                for metric in (
+                    "alertmanager_notifications_total",
+                    "alertmanager_notifications_failed_total",
+                    "alertmanager_notification_requests_total",
+                    "alertmanager_notification_requests_failed_total",
+                )
+            )
         )
-
-    def successful_deliveries(self) -> int:
-        """Webhook requests Alertmanager counted as delivered (2xx)."""
-        attempts, failed = self.webhook_deliveries()
-        return attempts - failed
 
     def output(self) -> str:
         return self.process.output()

@@ -69,14 +69,13 @@ class App:
 
     def __init__(self, archive_url: str, utc: bool) -> None:
         self.archive_url = archive_url
-        stdout = click.get_text_stream("stdout")
-        colour = stdout.isatty() and not os.environ.get("NO_COLOR")
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         self.terminal = Terminal(colour=colour, utc=utc)
         self.zone: datetime.tzinfo = (
             datetime.UTC if utc else datetime.datetime.now().astimezone().tzinfo
         )
         self.now = datetime.datetime.now(datetime.UTC)
-        self.progress = Progress(click.get_text_stream("stderr"))
+        self.progress = Progress(sys.stderr)
 
     @functools.cached_property
     def archive(self) -> Archive:
@@ -236,7 +235,7 @@ def list_command(
     span = app.window(since, until)
     entries = app.catalog.entries(span, filters, quarantined=quarantined, limit=limit)
     if as_json:
-        out = click.get_binary_stream("stdout")
+        out = sys.stdout.buffer
         for entry in entries:
             out.write(orjson.dumps(entry.record()) + b"\n")
         return
@@ -301,7 +300,7 @@ def show(app: App, name: str, raw: bool, as_json: bool) -> None:
     entry = app.catalog.find(name)
     body = app.archive.read(entry.name)
     if raw:
-        out = click.get_binary_stream("stdout")
+        out = sys.stdout.buffer
         out.write(body)
         out.flush()
         return

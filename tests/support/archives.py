@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import pathlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,7 @@ from alertarchive.receive import Receiver
 from alertarchive.schema import NotificationValidator
 from alertarchive.storage import Archive, open_archive
 
+DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 ALERTMANAGER_USER_AGENT = "Alertmanager/0.25.0"
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 _VALIDATOR = None
@@ -140,6 +142,8 @@ class Scenario:
     - quarantined: a non-JSON body 15m ago, a schema-invalid JSON object 10m ago
     """
 
+    url: str = ""
+
     def __init__(self, writer: ArchiveWriter, now: datetime.datetime, captured: bytes) -> None:
         self.now = now
         self.bodies: dict[str, bytes] = {}
@@ -188,3 +192,38 @@ class Scenario:
         """The object name the receiver answered with (or logged, for quarantined bodies)."""
         answer = getattr(self, f"{key}_answer")
         return answer.get("object", "")
+
+
+def build_scenario(root: pathlib.Path, now: datetime.datetime | None = None) -> Scenario:
+    """The Scenario archived into a fresh local directory (scenario.url)."""
+    writer = ArchiveWriter(str(root))
+    scenario = Scenario(writer, now or datetime.datetime.now(datetime.UTC),
+                        (DATA / "firing-group-of-3.json").read_bytes())
+    scenario.url = str(root)
+    return scenario
+
+
+class CountingArchive:
+    """Wraps an archive and records what was listed and read (for pruning and download tests)."""
+
+    def __init__(self, archive: Archive) -> None:
+        self._archive = archive
+        self.url = archive.url
+        self.listed: list[str] = []
+        self.folder_listings: list[str] = []
+        self.reads: list[str] = []
+
+    def list(self, prefix: str):
+        self.listed.append(prefix)
+        return self._archive.list(prefix)
+
+    def list_folders(self, prefix: str) -> list[str]:
+        self.folder_listings.append(prefix)
+        return self._archive.list_folders(prefix)
+
+    def read(self, name: str) -> bytes:
+        self.reads.append(name)
+        return self._archive.read(name)
+
+    def __getattr__(self, attribute: str):
+        return getattr(self._archive, attribute)

@@ -1,0 +1,360 @@
+"""`alertarchive list` and `show`, and how the command fails: on archives the receiver wrote."""
+
+import datetime
+import hashlib
+import json
+import os
+import pathlib
+import pty
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from alertarchive import cli as cli_module
+from alertarchive.storage import open_archive
+from tests.support.archives import (
+    ANSI_VALUE,
+    HOSTILE_NAME,
+    UNICODE_NAME,
+    CountingArchive,
+    build_scenario,
+)
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    return build_scenario(tmp_path_factory.mktemp("archive"))
+
+
+def run(archive_url, *args, env=None):
+    result = CliRunner().invoke(
+        cli_module.cli, ["--archive", archive_url, "--utc", *args], env=env,
+        catch_exceptions=False,
+    )
+    return result
+
+
+def ndjson(result):
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The CLI's archive, wrapped to record listings and body reads."""
+    archives = []
+
+    def opened(url, timeout_seconds=8.0):
+        archives.append(CountingArchive(open_archive(url, timeout_seconds)))
+        return archives[-1]
+
+    monkeypatch.setattr(cli_module, "open_archive", opened)
+    return archives
+
+
+# --- list -------------------------------------------------------------------------------------
+
+def test_list_shows_the_last_24_hours_newest_first_as_an_aligned_table(scenario):
+    result = run(scenario.url, "list")
+
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["RECEIVED", "(UTC)", "STATUS", "ALERTNAME", "ALERTS", "RECEIVER",
+                                "SOURCE", "ID"]
+    assert len(lines) == 1 + 13  # everything but the 3-day-old notification and quarantine
+    assert "OldAlert" not in result.stdout
+    received = [line[:19] for line in lines[1:]]
+    assert received == sorted(received, reverse=True)
+    column = lines[0].index("RECEIVER")
+    assert all(line[column - 2 : column] == "  " for line in lines[1:] if "team" in line)
+
+
+def test_list_json_is_one_object_per_line_with_the_full_name(scenario):
+    records = ndjson(run(scenario.url, "list", "--json"))
+
+    by_name = {record["name"]: record for record in records}
+    captured = by_name[scenario.name("captured")]
+    assert captured["alertnames"] == ["PayloadMulti"]
+    assert captured["alert_count"] == 3
+    assert captured["receiver"] == "bearer\\.receiver"
+    assert captured["source"] == "eu"
+    assert captured["sha256"] == hashlib.sha256(scenario.bodies["captured"]).hexdigest()
+    assert captured["user_agent"] == "Alertmanager/0.25.0"
+
+
+def test_since_reaches_back_further(scenario):
+    names = [record["name"] for record in ndjson(run(scenario.url, "list", "--since", "7d",
+                                                     "--json"))]
+    assert scenario.name("old") in names
+    assert len(names) == 14
+
+
+def test_until_and_iso_times_bound_the_window(scenario):
+    start = scenario.now.replace(microsecond=0) - datetime.timedelta(hours=5, minutes=5)
+    end = start + datetime.timedelta(hours=3)
+    records = ndjson(run(scenario.url, "list", "--since", start.isoformat(), "--until",
+                         end.isoformat(), "--json"))
+    assert [record["name"] for record in records] == [
+        scenario.name("latency_resolved"), scenario.name("latency_repeat"),
+        scenario.name("latency_firing"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "keys"),
+    [
+        (["--status", "resolved"],
+         ["latency_resolved", "flappy_resolved_2", "flappy_resolved_1", "flappy_resolved_0"]),
+        (["--alertname", "DiskFull"], ["disk_repeat", "disk_firing"]),
+        (["--alertname", UNICODE_NAME], ["hostile"]),
+        (["--receiver", "team.db"], ["disk_repeat", "disk_firing"]),
+        (["--receiver", "team\\.db"], ["disk_repeat", "disk_firing"]),
+        (["--source", "eu"], ["captured"]),
+        (["--label", "severity=critical"], ["hostile", "latency_resolved", "latency_repeat",
+                                            "latency_firing"]),
+        (["--label", "instance=b", "--label", "dc=eu1"], ["captured"]),
+        (["--label", "instance=b", "--label", "dc=us1"], []),
+        (["--status", "firing", "--alertname", "HighLatency", "--limit", "1"],
+         ["latency_repeat"]),
+    ],
+)
+def test_filters_keep_only_matching_notifications(scenario, args, keys):
+    records = ndjson(run(scenario.url, "list", *args, "--json"))
+    assert [record["name"] for record in records] == [scenario.name(key) for key in keys]
+
+
+def test_metadata_filters_download_no_bodies(scenario, counted):
+    result = run(scenario.url, "list", "--status", "firing", "--alertname", "DiskFull",
+                 "--receiver", "team.db", "--source", "default")
+
+    assert result.exit_code == 0
+    assert "DiskFull" in result.stdout
+    assert counted[0].reads == []
+
+
+def test_label_filters_read_only_the_bodies_metadata_could_not_rule_out(scenario, counted):
+    result = run(scenario.url, "list", "--alertname", "HighLatency", "--label",
+                 "instance=api-1", "--json")
+
+    assert len(ndjson(result)) == 3
+    assert sorted(counted[0].reads) == sorted(
+        scenario.name(key) for key in ("latency_firing", "latency_repeat", "latency_resolved")
+    )
+
+
+def test_only_the_hour_partitions_in_the_window_are_listed(scenario, counted):
+    since = scenario.now.replace(minute=20, second=0, microsecond=0) - datetime.timedelta(hours=3)
+    until = since + datetime.timedelta(minutes=90)
+
+    run(scenario.url, "list", "--since", since.isoformat(), "--until", until.isoformat())
+
+    assert counted[0].listed == [
+        since.strftime("alerts/dt=%Y-%m-%d/hour=%H/"),
+        until.strftime("alerts/dt=%Y-%m-%d/hour=%H/"),
+    ]
+    assert counted[0].folder_listings == []
+
+
+def test_a_long_window_lists_only_the_days_that_exist(scenario, counted):
+    run(scenario.url, "list", "--since", "365d")
+
+    assert counted[0].folder_listings == ["alerts/"]
+    days = {prefix.split("/")[1] for prefix in counted[0].listed}
+    stored_days = {path.name for path in (pathlib.Path(scenario.url) / "alerts").iterdir()}
+    assert days == stored_days
+    assert len(counted[0].listed) < 3 * 24
+
+
+def test_quarantined_bodies_are_listed_with_their_problem(scenario):
+    result = run(scenario.url, "list", "--quarantined")
+
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[-1] == "PROBLEM"
+    assert len(lines) == 3
+    assert "is not valid JSON" in lines[2]
+    assert '"receiver" is a required property' in lines[1]
+    records = ndjson(run(scenario.url, "list", "--quarantined", "--json"))
+    assert all(record["quarantined"] for record in records)
+    assert records[1]["name"].endswith(".bin")
+
+
+def test_hostile_labels_cannot_drive_the_terminal(scenario):
+    result = run(scenario.url, "list", "--alertname", HOSTILE_NAME)
+    shown = run(scenario.url, "show", scenario.name("hostile"))
+
+    for output in (result.stdout, shown.stdout):
+        assert "\x1b" not in output
+    assert HOSTILE_NAME in result.stdout
+    assert f"city={UNICODE_NAME}" in shown.stdout
+    assert ANSI_VALUE.encode("unicode_escape").decode() in shown.stdout
+
+
+def test_an_empty_window_says_so_on_stderr_and_succeeds(scenario):
+    result = run(scenario.url, "list", "--since", "2020-01-01", "--until", "2020-01-02")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "no notifications between 2020-01-01 00:00:00 and 2020-01-02 00:00:00" in result.stderr
+
+
+def test_a_lost_local_sidecar_is_rebuilt_from_the_body(tmp_path):
+    scenario = build_scenario(tmp_path / "archive")
+    name = scenario.name("disk_firing")
+    (tmp_path / "archive" / (name + ".meta")).unlink()
+
+    records = {r["name"]: r for r in ndjson(run(scenario.url, "list", "--json"))}
+
+    assert records[name]["alertnames"] == ["DiskFull"]
+    assert records[name]["receiver"] == "team\\.db"
+    assert records[name]["status"] == "firing"
+    assert records[name]["sha256"] == hashlib.sha256(scenario.bodies["disk_firing"]).hexdigest()
+    assert records[name]["received_at"].startswith(name.split("dt=")[1][:10])
+
+
+# --- show ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["full name", "sha256 prefix", "name suffix"])
+def test_show_finds_a_notification_by_name_id_or_suffix(scenario, how):
+    name = scenario.name("captured")
+    sha = hashlib.sha256(scenario.bodies["captured"]).hexdigest()
+    wanted = {"full name": name, "sha256 prefix": sha[:12], "name suffix": name[-30:]}[how]
+
+    result = run(scenario.url, "show", wanted)
+
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].split() == ["object", name]
+    assert "3 alerts" in result.stdout
+    assert "instance=b" in result.stdout
+    assert "@summary: api a slow" in result.stdout
+
+
+@pytest.mark.parametrize("key", ["captured", "hostile", "not_json", "invalid", "latency_repeat"])
+def test_show_raw_writes_exactly_the_bytes_received(scenario, key):
+    sha = hashlib.sha256(scenario.bodies[key]).hexdigest()
+
+    result = run(scenario.url, "show", sha, "--raw")
+
+    assert result.exit_code == 0
+    assert result.stdout_bytes == scenario.bodies[key]
+
+
+def test_show_json_pretty_prints_the_body(scenario):
+    result = run(scenario.url, "show", scenario.name("hostile"), "--json")
+    assert json.loads(result.stdout)["alerts"][0]["labels"]["alertname"] == HOSTILE_NAME
+    assert result.stdout.startswith("{\n  ")
+
+
+def test_show_of_a_non_json_body_points_to_raw(scenario):
+    sha = hashlib.sha256(scenario.bodies["not_json"]).hexdigest()
+    result = run(scenario.url, "show", sha)
+    assert result.exit_code == 0
+    assert "the body is not a JSON object; `show --raw` prints its exact bytes" in result.stdout
+    assert "problem    body is not valid JSON" in result.stdout
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "0123456789abcdef"], "alertarchive: error: no object matches '0123456789abcdef'"),
+        (["show", "alerts/dt=2026-01-01/hour=00/source=default/x.json"],
+         "alertarchive: error: no object 'alerts/dt=2026-01-01/hour=00/source=default/x.json'"),
+        (["show", ".json"], "alertarchive: error: '.json' matches 15 objects ("),
+        (["list", "--since", "yesterday"], "alertarchive: error: 'yesterday' is not a time"),
+        (["list", "--label", "severity"],
+         "alertarchive: error: --label 'severity' is not key=value"),
+        (["list", "--since", "1h", "--until", "2h"], "alertarchive: error: --until (2h) is before"),
+    ],
+)
+def test_errors_are_one_line_and_exit_1(scenario, args, message):
+    result = run(scenario.url, *args)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_missing_archive_directory_is_one_clear_line(tmp_path):
+    result = run(str(tmp_path / "nowhere"), "list")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"alertarchive: error: no archive at {tmp_path / 'nowhere'} (set --archive or ARCHIVE_URL "
+        "to gs://BUCKET[/PREFIX] or the receiver's archive directory)\n"
+    )
+
+
+def test_usage_errors_exit_2_as_click_does(scenario):
+    result = run(scenario.url, "list", "--status", "exploded")
+    assert result.exit_code == 2
+    assert "Invalid value for '--status'" in result.stderr
+
+
+def test_the_archive_comes_from_ARCHIVE_URL_when_not_given(scenario):
+    result = CliRunner().invoke(cli_module.cli, ["list", "--json"],
+                                env={"ARCHIVE_URL": scenario.url})
+    assert result.exit_code == 0
+    assert len(ndjson(result)) == 13
+
+
+# --- the installed command -------------------------------------------------------------------
+
+def _command(*args, env=None, stdout=subprocess.PIPE):
+    return subprocess.run([sys.executable, "-m", "alertarchive", *args], cwd=REPO,
+                          env={**os.environ, **(env or {})}, stdout=stdout,
+                          stderr=subprocess.PIPE, timeout=60)
+
+
+def test_python_m_alertarchive_is_the_same_command_with_examples_in_help():
+    result = _command("--help")
+    assert result.returncode == 0
+    assert b"Usage: alertarchive [OPTIONS] COMMAND" in result.stdout
+    assert b"alertarchive report --since 7d -o report.html" in result.stdout
+    assert _command("--version").stdout == b"alertarchive, version 0.1.0\n"
+
+
+def test_the_cli_imports_neither_the_receive_path_nor_the_gcs_client_for_local_archives():
+    probe = (
+        "import sys; from alertarchive import cli; "
+        "cli.main(['--archive', sys.argv[1], 'list'])"
+    )
+    script = (
+        "import atexit, sys\n"
+        "def check():\n"
+        "    loaded = [m for m in ('alertarchive.receive', 'alertarchive.schema', 'jsonschema',\n"
+        "              'jsonschema_rs', 'google.cloud.storage') if m in sys.modules]\n"
+        "    print('LOADED', loaded, file=sys.stderr)\n"
+        "atexit.register(check)\n" + probe
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(REPO / "tests" / "data")],
+                            cwd=REPO, capture_output=True, timeout=60)
+    assert b"LOADED []" in result.stderr
+
+
+def test_colours_only_on_a_terminal_and_never_with_NO_COLOR(scenario):
+    def through_pty(env):
+        main, child = pty.openpty()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "alertarchive", "--archive", scenario.url, "list",
+             "--status", "firing", "--limit", "1"],
+            cwd=REPO, stdout=child, stderr=subprocess.PIPE, env={**os.environ, **env})
+        os.close(child)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        process.wait(timeout=30)
+        os.close(main)
+        return output
+
+    assert b"\x1b[31m" in through_pty({})
+    assert b"\x1b[" not in through_pty({"NO_COLOR": "1"})
+    assert b"\x1b[" not in _command("--archive", scenario.url, "list").stdout

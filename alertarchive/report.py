@@ -32,7 +32,7 @@ _TICK_STEPS = [
     datetime.timedelta(minutes=minutes)
     for minutes in (5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
 ]
-_MAX_TICKS = 12
+_MAX_TICKS = 8
 
 
 def render(
@@ -132,7 +132,7 @@ def _axis(start, end, height, x, zone: datetime.tzinfo) -> str:
     tick = local_start.replace(minute=0, second=0, microsecond=0)
     if step >= datetime.timedelta(days=1):
         tick = tick.replace(hour=0)
-    label_format = "%m-%d %H:%M" if step < datetime.timedelta(days=1) else "%m-%d"
+    daily = step >= datetime.timedelta(days=1)
     parts = ['<g class="axis">']
     while tick <= end:
         if tick >= start:
@@ -140,11 +140,18 @@ def _axis(start, end, height, x, zone: datetime.tzinfo) -> str:
             parts.append(
                 f'<line x1="{position}" x2="{position}" y1="{_AXIS_HEIGHT - 6}" y2="{height}">'
                 f'</line><text x="{position}" y="{_AXIS_HEIGHT - 10}" text-anchor="middle">'
-                f"{_text(tick.strftime(label_format))}</text>"
+                f"{_text(_tick_label(tick, daily))}</text>"
             )
         tick = (tick + step).astimezone(zone)
     parts.append("</g>")
     return "".join(parts)
+
+
+def _tick_label(tick: datetime.datetime, daily: bool) -> str:
+    # Dates only where the day changes, so labels stay short enough not to collide.
+    if daily or (tick.hour == 0 and tick.minute == 0):
+        return tick.strftime("%b %d")
+    return tick.strftime("%H:%M")
 
 
 def _row(index: int, history: AlertHistory, x, window_end: datetime.datetime) -> str:

@@ -1,0 +1,108 @@
+"""The HTML report in a real headless browser (Debian's chromium): it renders, offline, and
+shows the episodes it should; hostile labels stay text."""
+
+import html.parser
+import os
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from alertarchive import cli as cli_module
+from tests.support.archives import HOSTILE_NAME, build_scenario
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required in CI (scripts/install-system-packages.sh)")
+        pytest.skip("chromium is not installed (scripts/install-system-packages.sh installs it)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def report_path(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    scenario = build_scenario(root / "archive")
+    path = root / "report.html"
+    result = CliRunner().invoke(
+        cli_module.cli,
+        ["--archive", scenario.url, "--utc", "report", "--since", "24h", "-o", str(path),
+         "--title", "Incident review"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    return path
+
+
+def chromium(browser, tmp_path, *args):
+    return subprocess.run(
+        [browser, *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True, timeout=90, check=True,
+    )
+
+
+class RenderedDom(html.parser.HTMLParser):
+    def __init__(self, text):
+        super().__init__()
+        self.rows, self.bars, self.tags, self.title = [], [], [], ""
+        self._in_title = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.tags.append(tag)
+        self._in_title = tag == "title" and not self.rows
+        if "episode-row" in attributes.get("class", ""):
+            self.rows.append({**attributes, "bars": []})
+        if tag == "rect" and "bar" in attributes.get("class", "").split():
+            self.rows[-1]["bars"].append(attributes)
+
+    def handle_endtag(self, tag):
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def test_the_report_renders_in_chromium_with_the_expected_episode_rows(
+    browser, report_path, tmp_path
+):
+    dom = RenderedDom(chromium(browser, tmp_path, "--dump-dom", report_path.as_uri()).stdout
+                      .decode())
+
+    rows = {row["data-alertname"]: row for row in dom.rows}
+    assert len(dom.rows) == 8
+    assert [bar["class"] for bar in rows["Flappy"]["bars"]] == ["bar info resolved"] * 3
+    assert [bar["class"] for bar in rows["HighLatency"]["bars"]] == ["bar critical resolved"]
+    assert [bar["class"] for bar in rows["DiskFull"]["bars"]] == ["bar warning open"]
+    assert "OldAlert" not in rows
+
+
+def test_hostile_labels_do_not_run_in_the_browser(browser, report_path, tmp_path):
+    dom = RenderedDom(chromium(browser, tmp_path, "--dump-dom", report_path.as_uri()).stdout
+                      .decode())
+
+    assert dom.title == "Incident review"
+    assert "script" not in dom.tags
+    assert HOSTILE_NAME in {row["data-alertname"] for row in dom.rows}
+
+
+def test_the_report_screenshot_is_drawn(browser, report_path, tmp_path):
+    shot = tmp_path / "report.png"
+    chromium(browser, tmp_path, "--window-size=1400,900", f"--screenshot={shot}",
+             report_path.as_uri())
+
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG")
+    assert len(data) > 20_000  # a blank page is ~5 KB; the timeline and tables are not
+

@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                 demo.follow()
     except Interrupted:
         print("\nstopped: every process the demo started has exited.")
+        shutil.rmtree(workdir, ignore_errors=True)
         return 0 if finished else 130
     except Exception:
         print(f"demo failed; logs kept in {workdir}", file=sys.stderr)

@@ -321,8 +321,9 @@ class Catalog:
             return kept[:limit] if limit is not None else kept
         kept: list[Entry] = []
         # Newest first, a batch at a time, so a --limit stops the downloads early.
-        for start in range(0, len(candidates), _BATCH):
-            batch = candidates[start : start + _BATCH]
+        batch_size = _BATCH if limit is not None else max(len(candidates), 1)
+        for start in range(0, len(candidates), batch_size):
+            batch = candidates[start : start + batch_size]
             documents = self.documents(
                 [entry for entry, decision in batch if decision is None], "checking bodies"
             )

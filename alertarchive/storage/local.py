@@ -73,13 +73,15 @@ class LocalArchive:
         base = self._path(folder) if folder else self.root
         if not base.is_dir():
             return
+        # Names by string slicing: Path.relative_to took two thirds of listing 10,000 objects.
+        root_length = len(str(self.root.resolve())) + 1
         for directory, subdirectories, files in os.walk(base):
             subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
             for file_name in sorted(files):
                 if file_name.startswith(".") or file_name.endswith(METADATA_SUFFIX):
                     continue
                 path = pathlib.Path(directory, file_name)
-                name = path.relative_to(self.root).as_posix()
+                name = os.path.join(directory, file_name)[root_length:].replace(os.sep, "/")
                 if name.startswith(prefix):
                     yield self._describe(path, name)
 

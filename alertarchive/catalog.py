@@ -380,7 +380,10 @@ class Catalog:
             if entry.name.endswith(wanted) or (by_hash and entry.sha256.startswith(lowered))
         ]
         if not matches:
-            raise NotFound(f"no object matches {wanted!r} in {self.archive.url}")
+            hint = ""
+            if _HEX.fullmatch(lowered) and not by_hash:
+                hint = f" (an ID needs at least {_MIN_ID_CHARS} hex digits)"
+            raise NotFound(f"no object matches {wanted!r} in {self.archive.url}{hint}")
         if len(matches) > 1:
             shown = ", ".join(entry.name for entry in matches[:3])
             more = f" and {len(matches) - 3} more" if len(matches) > 3 else ""

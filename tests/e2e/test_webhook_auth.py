@@ -21,42 +21,56 @@ pytestmark = pytest.mark.e2e
 
 TOKEN = "e2e-token-3f9c1a7d52"
 
+# The README's snippets, verbatim; the test fills in URL, TOKEN and the secret file's path.
+README_URL = "https://REGION-PROJECT.cloudfunctions.net/alertarchive"
+README_TOKEN = "<one of WEBHOOK_TOKENS>"
+README_SECRET_FILE = "/etc/alertmanager/secrets/alertarchive-webhook/token"
+
 BEARER_SNIPPET = """\
-url: <url>
-send_resolved: true
-max_alerts: 100
-http_config:
-  authorization:
-    credentials: <token>   # sent as "Authorization: Bearer <token>"
+receivers:
+  - name: archive
+    webhook_configs:
+      - url: https://REGION-PROJECT.cloudfunctions.net/alertarchive
+        send_resolved: true
+        http_config:
+          authorization:
+            credentials: <one of WEBHOOK_TOKENS>   # sent as "Authorization: Bearer <token>"
 """
 
 BASIC_AUTH_SNIPPET = """\
-url: <url>
-send_resolved: true
-max_alerts: 100
-http_config:
-  basic_auth:
-    username: alertmanager   # any user name; the token is the password
-    password: <token>
+receivers:
+  - name: archive
+    webhook_configs:
+      - url: https://REGION-PROJECT.cloudfunctions.net/alertarchive
+        send_resolved: true
+        http_config:
+          basic_auth:
+            username: alertmanager                 # any user name; the token is the password
+            password: <one of WEBHOOK_TOKENS>
 """
 
 CREDENTIALS_FILE_SNIPPET = """\
-url: <url>
-send_resolved: true
-max_alerts: 100
-http_config:
-  authorization:
-    credentials_file: /etc/alertmanager/secrets/alertarchive-webhook/token
+receivers:
+  - name: archive
+    webhook_configs:
+      - url: https://REGION-PROJECT.cloudfunctions.net/alertarchive
+        send_resolved: true
+        http_config:
+          authorization:
+            type: Bearer
+            # A Kubernetes Secret mounted as a file (prometheus-operator: Alertmanager
+            # spec.secrets: [alertarchive-webhook]).
+            credentials_file: /etc/alertmanager/secrets/alertarchive-webhook/token
 """
-SECRET_MOUNT_PATH = "/etc/alertmanager/secrets/alertarchive-webhook/token"
 
 
-def webhook_config(snippet: str, url: str, token: str, token_file: str = "") -> dict:
-    """A README snippet with its placeholders filled in, as Alertmanager will read it."""
-    text = snippet.replace("<url>", url).replace("<token>", token)
-    if token_file:
-        text = text.replace(SECRET_MOUNT_PATH, token_file)
-    return yaml.safe_load(text)
+def webhook_config(snippet: str, url: str, token: str = "", token_file: str = "") -> dict:
+    """The snippet's webhook_config with the placeholders filled in, as Alertmanager reads it."""
+    text = snippet.replace(README_URL, url).replace(README_TOKEN, token)
+    text = text.replace(README_SECRET_FILE, token_file or README_SECRET_FILE)
+    (receiver,) = yaml.safe_load(text)["receivers"]
+    (config,) = receiver["webhook_configs"]
+    return config
 
 
 def receiver(name: str, config: dict) -> dict:
@@ -88,7 +102,6 @@ def auth_stack(system_binaries, workdir, fake_gcs):
             webhook_config(
                 CREDENTIALS_FILE_SNIPPET,
                 f"{function.url}/credentials-file",
-                TOKEN,
                 token_file=str(token_file),
             ),
         ),

@@ -2,6 +2,7 @@
 
 import os
 
+import flask
 import functions_framework
 
 from alertarchive.config import ConfigError, Settings
@@ -18,4 +19,12 @@ _receiver = Receiver.from_settings(_settings)
 @functions_framework.http
 def receive_alert(request):
     """Archive one Alertmanager webhook notification (see alertarchive/receive.py)."""
-    return _receiver.handle(request)
+    body, status_code, headers = _receiver.handle(request)
+    if status_code >= 400:
+        # functions-framework reads the rest of the request into memory before it sends any
+        # response that is not streamed (its read_request hook), even a refusal that never
+        # wanted the body: the 413 of a 1 GiB upload, a stranger's 401. A streamed refusal
+        # skips that; gunicorn then discards at most 64 KiB of the rest and closes.
+        headers = {**headers, "Content-Length": str(len(body))}
+        return flask.Response(iter((body,)), status_code, headers)
+    return body, status_code, headers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Any
 
 import orjson
@@ -16,9 +17,10 @@ class NotJsonObject(ValueError):
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """Parse a body that must be a JSON object.
 
-    orjson is the fast path (Alertmanager sends compact UTF-8 JSON). It refuses integers
-    beyond 64 bits, which are still JSON, so those bodies get a second chance with the
-    standard library; NaN and Infinity are refused by both, as RFC 8259 does.
+    orjson is the fast path (Alertmanager sends compact UTF-8 JSON). It reads integers
+    beyond 64 bits as doubles and refuses those beyond a double's range, which are still
+    JSON, so those bodies get a second chance with the standard library (up to its 4,300
+    digit limit); NaN, Infinity and numbers that overflow to them are refused by both.
 
     Raises:
         NotJsonObject: with a short reason a sender can act on.
@@ -33,16 +35,24 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 
 
 def _parse_with_stdlib(body: bytes, orjson_error: orjson.JSONDecodeError) -> Any:
-    if "64-bit" not in str(orjson_error):
-        raise NotJsonObject(f"body is not valid JSON: {_short(str(orjson_error))}") from None
+    reason = str(orjson_error)
+    if "64-bit" not in reason and "infinity when parsed as double" not in reason:
+        raise NotJsonObject(f"body is not valid JSON: {_short(reason)}") from None
     try:
-        return json.loads(body, parse_constant=_refuse_constant)
+        return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as error:
         raise NotJsonObject(f"body is not valid JSON: {_short(str(error))}") from None
 
 
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"number {_short(text, 40)} is beyond the range of a double")
+    return number
 
 
 def _json_type(value: Any) -> str:

@@ -162,6 +162,16 @@ class Receiver:
             ) from None
         if size > self.max_body_bytes:
             raise Rejected(too_large)
+        # gunicorn ends the stream quietly when the client closes early, so a truncated body
+        # would otherwise be archived (or quarantined) as if it were the whole notification.
+        if request.content_length is not None and size < request.content_length:
+            raise Rejected(
+                Outcome.text(
+                    400,
+                    "rejected",
+                    f"body ended after {size} of {request.content_length} bytes (Content-Length)",
+                )
+            )
         return b"".join(chunks)
 
     def _archive(self, body: bytes, source: str, user_agent: str) -> Outcome:

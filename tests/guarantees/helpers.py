@@ -106,6 +106,15 @@ class Client:
         with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
             return list(pool.map(lambda body: self.post(body, path), bodies))
 
+    def post_all_with_headers(
+        self, requests: Iterable[tuple[bytes, dict]], concurrency: int
+    ) -> list[Answer]:
+        """POST every (body, headers) over `concurrency` connections, answers in order."""
+        with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+            return list(
+                pool.map(lambda request: self.post(request[0], headers=request[1]), requests)
+            )
+
 
 @dataclasses.dataclass(frozen=True)
 class Archived:

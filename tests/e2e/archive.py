@@ -84,14 +84,20 @@ class LocalDirectory:
         return {"ARCHIVE_URL": self.url}
 
     def objects(self, prefix: str = "alerts/") -> list[ArchivedObject]:
+        """Objects complete with their metadata.
+
+        The local archive links the body into place first and writes the sidecar just after,
+        so a body seen without a sidecar is one still being written.
+        """
         found = []
-        for path in sorted((self.root / prefix).rglob("*")):
-            if not path.is_file() or path.name.endswith(LOCAL_METADATA_SUFFIX):
-                continue
-            sidecar = path.with_name(path.name + LOCAL_METADATA_SUFFIX)
-            metadata = json.loads(sidecar.read_bytes()) if sidecar.exists() else {}
+        for sidecar in sorted((self.root / prefix).rglob(f"*{LOCAL_METADATA_SUFFIX}")):
+            path = sidecar.with_name(sidecar.name.removesuffix(LOCAL_METADATA_SUFFIX))
             found.append(
-                ArchivedObject(path.relative_to(self.root).as_posix(), path.read_bytes(), metadata)
+                ArchivedObject(
+                    path.relative_to(self.root).as_posix(),
+                    path.read_bytes(),
+                    json.loads(sidecar.read_bytes()),
+                )
             )
         return found
 
@@ -140,11 +146,17 @@ class ArchivingFunction:
         timeout: float = 20,
         until: Callable[[list[ArchivedObject]], bool] | None = None,
     ) -> list[ArchivedObject]:
-        """Poll until source= holds at least `count` objects (and `until` holds for them)."""
+        """Poll until source= holds at least `count` objects, each one answered 2xx in the
+        function's log (the object lands a moment before the log line), and `until` holds."""
         deadline = time.monotonic() + timeout
         while True:
             found = self.objects(source)
-            if len(found) >= count and (until is None or until(found)):
+            answered = {e.get("object") for e in self.requests(source) if e["status_code"] < 300}
+            if (
+                len(found) >= count
+                and all(obj.name in answered for obj in found)
+                and (until is None or until(found))
+            ):
                 return found
             if time.monotonic() > deadline:
                 raise AssertionError(

@@ -55,7 +55,7 @@ class NotificationValidator:
         for error in self._validator.iter_errors(document):
             found.append(
                 Problem(
-                    path=json_path(error.instance_path),
+                    path=json_path(_instance_path(document, error)),
                     rule=_rule(error.schema_path),
                     message=_truncate(error.message, _MAX_MESSAGE_CHARS),
                 )
@@ -83,6 +83,25 @@ def json_path(segments: list[str | int]) -> str:
             path += "." + _truncate(segment, _MAX_SEGMENT_CHARS)
         else:
             path += f"[{json.dumps(_truncate(segment, _MAX_SEGMENT_CHARS), ensure_ascii=True)}]"
+    return path
+
+
+def _instance_path(document: Any, error: Any) -> list[str | int]:
+    """The error's path, with the empty-string keys jsonschema-rs leaves out put back.
+
+    jsonschema-rs 0.61 reports `{"labels": {"": 1}}` at `$.labels`, not `$.labels[""]`
+    (tests/test_schema_engines.py found it); the failing value tells which it meant.
+    """
+    path = list(error.instance_path)
+    value = document
+    try:
+        for segment in path:
+            value = value[segment]
+    except (LookupError, TypeError):
+        return path
+    while isinstance(value, dict) and "" in value and value != error.instance:
+        path.append("")
+        value = value[""]
     return path
 
 

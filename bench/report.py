@@ -1,0 +1,199 @@
+"""The bench results as Markdown tables, and the issue's targets checked against them."""
+
+from __future__ import annotations
+
+# Growth in PSS between 1,000 and 10,000 requests that still counts as flat.
+FLAT_MIB = 5.0
+MEMORY_TARGET_MIB = 80.0
+
+
+def _cell(results: dict, server: str, alerts: int, connections: int) -> dict:
+    return next(
+        row
+        for row in results["throughput"]
+        if (row["server"], row["alerts"], row["connections"]) == (server, alerts, connections)
+    )
+
+
+def targets(results: dict) -> list[dict]:
+    """Each target of the issue: what it asks, what this run measured, whether it is met."""
+    found = []
+
+    def check(name: str, wanted: str, measured: str, met: bool) -> None:
+        found.append({"target": name, "wanted": wanted, "measured": measured, "met": met})
+
+    if "throughput" in results:
+        for alerts, floor in ((10, 0.6), (100, 0.45)):
+            row = _cell(results, "local", alerts, 16)
+            check(
+                f"throughput, {alerts} alerts, local, 16 connections",
+                f">= {floor} x hello",
+                f"{row['ratio']:.2f} x ({row['rps']:.0f}/s)",
+                row["ratio"] >= floor,
+            )
+        row = _cell(results, "local", 1000, 16)
+        check(
+            "1,000-alert notifications archived, local, 16 connections",
+            ">= 50/s",
+            f"{row['rps']:.0f}/s",
+            row["rps"] >= 50,
+        )
+    if "stages" in results:
+        stage = next(row for row in results["stages"] if row["alerts"] == 1000)
+        check(
+            "parse + validate a 1,000-alert body",
+            "<= 5 ms",
+            f"{stage['parse_validate_ms']:.2f} ms",
+            stage["parse_validate_ms"] <= 5,
+        )
+    if "cold_start" in results:
+        for label, ceiling in (("local", 1.5), ("gcs", 2.0)):
+            cold = results["cold_start"][label]
+            check(
+                f"cold start, {label} backend",
+                f"<= {ceiling} x hello",
+                f"{cold['ratio']:.2f} x ({cold['median_ms']:.0f} ms)",
+                cold["ratio"] <= ceiling,
+            )
+    for label, checkpoints in results.get("memory", {}).items():
+        if label == "hello":
+            continue
+        first, last = checkpoints[0], checkpoints[-1]
+        growth = last["pss_mib"] - first["pss_mib"]
+        check(
+            f"memory after {last['requests']:,} requests, {label} backend",
+            f"PSS <= {MEMORY_TARGET_MIB:.0f} MiB, flat (+<= {FLAT_MIB:.0f} MiB from "
+            f"{first['requests']:,})",
+            f"{last['pss_mib']:.1f} MiB PSS ({growth:+.1f} MiB)",
+            last["pss_mib"] <= MEMORY_TARGET_MIB and growth <= FLAT_MIB,
+        )
+    return found
+
+
+def markdown(results: dict) -> str:
+    meta = results["meta"]
+    lines = [
+        f"# alertarchive bench — {meta['date']} (commit {meta['commit']}"
+        f"{', uncommitted changes' if meta['dirty'] else ''})",
+        "",
+        f"{meta['cpu']}; Python {meta['python']}; {meta['wrk']}; THREADS={meta['threads']}; "
+        f"{meta['pinning']}; {meta['seconds_per_cell']:g} s per load cell"
+        f"{' (--quick)' if meta['quick'] else ''}; local archive on {meta['archive_filesystem']} "
+        f"(creating a file: {meta['file_create_us']:.0f} µs).",
+        "",
+        "## Targets",
+        "",
+        "| target | wanted | measured | met |",
+        "|---|---|---|---|",
+        *(
+            f"| {t['target']} | {t['wanted']} | {t['measured']} "
+            f"| {'yes' if t['met'] else '**no**'} |"
+            for t in results["targets"]
+        ),
+    ]
+    for section, render in (
+        ("throughput", _throughput),
+        ("cold_start", _cold_start),
+        ("stages", _stages),
+        ("memory", _memory),
+        ("cli", _cli),
+    ):
+        if section in results:
+            lines += ["", *render(results[section], meta)]
+    return "\n".join(lines) + "\n"
+
+
+def _throughput(rows: list[dict], meta: dict) -> list[str]:
+    lines = [
+        "## Throughput (2xx/s) and latency, distinct bodies, authenticated",
+        "",
+        "Ratios are to hello-world in the same cell; p50/p99 in ms.",
+        "",
+        "| alerts | conns | hello/s | local/s (x hello) | fake-gcs/s (x hello) "
+        "| hello p50/p99 | local p50/p99 | fake-gcs p50/p99 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    results = {"throughput": rows}
+    for alerts, connections in sorted({(row["alerts"], row["connections"]) for row in rows}):
+        hello, local, gcs = (
+            _cell(results, server, alerts, connections) for server in ("hello", "local", "gcs")
+        )
+        lines.append(
+            f"| {alerts} | {connections} | {hello['rps']:.0f} "
+            f"| {local['rps']:.0f} ({local['ratio']:.2f}) | {gcs['rps']:.0f} ({gcs['ratio']:.2f}) "
+            f"| {hello['p50_ms']:.1f} / {hello['p99_ms']:.1f} "
+            f"| {local['p50_ms']:.1f} / {local['p99_ms']:.1f} "
+            f"| {gcs['p50_ms']:.1f} / {gcs['p99_ms']:.1f} |"
+        )
+    return lines
+
+
+def _cold_start(cold: dict, meta: dict) -> list[str]:
+    lines = [
+        f"## Cold start: process start to first answer (median of {meta['cold_runs']})",
+        "",
+        "| server | first | median ms | x hello | runs ms |",
+        "|---|---|---:|---:|---|",
+    ]
+    for label, first in (("hello", "200"), ("local", "201 archived"), ("gcs", "201 archived")):
+        runs = ", ".join(f"{value:.0f}" for value in cold[label]["runs_ms"])
+        lines.append(
+            f"| {label} | {first} | {cold[label]['median_ms']:.0f} "
+            f"| {cold[label].get('ratio', 1.0):.2f} | {runs} |"
+        )
+    return lines
+
+
+def _stages(rows: list[dict], meta: dict) -> list[str]:
+    return [
+        "## Per-stage cost in-process (median ms)",
+        "",
+        "| alerts | body bytes | parse | validate | parse+validate | name | write local "
+        "| write fake-gcs | jsonschema validate (reference) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(
+            f"| {row['alerts']} | {row['body_bytes']:,} | {row['parse_ms']:.3f} "
+            f"| {row['validate_ms']:.3f} | {row['parse_validate_ms']:.3f} | {row['name_ms']:.3f} "
+            f"| {row['write_local_ms']:.3f} | {row['write_gcs_ms']:.3f} "
+            f"| {row['jsonschema_validate_ms']:.1f} |"
+            for row in rows
+        ),
+    ]
+
+
+def _memory(figures: dict, meta: dict) -> list[str]:
+    lines = [
+        "## Memory of master + worker (MiB), mixed traffic at 16 connections",
+        "",
+        "| server | requests | PSS | RSS | peak RSS (sum of VmHWM) | worker peak RSS |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, checkpoints in figures.items():
+        lines += [
+            f"| {label} | {point['requests']:,} | {point['pss_mib']:.1f} "
+            f"| {point['rss_mib']:.1f} | {point['peak_rss_mib']:.1f} "
+            f"| {point['worker_peak_rss_mib']:.1f} |"
+            for point in checkpoints
+        ]
+    return lines
+
+
+def _cli(figures: dict | None, meta: dict) -> list[str]:
+    lines = ["## CLI over a 10,000-notification local archive (bench/bench_cli.py)", ""]
+    if figures is None:
+        return [*lines, "CLI bench not available"]
+    return [
+        *lines,
+        "| figure | value |",
+        "|---|---|",
+        *(f"| {key} | {value} |" for key, value in _flatten(figures)),
+    ]
+
+
+def _flatten(figures: dict, prefix: str = ""):
+    """Nested figures as (`a.b.c`, value) rows."""
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import pathlib
 import queue
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -133,6 +135,9 @@ def test_ctrl_c_during_the_demo_stops_every_process_it_started(demo, tmp_path):
 def test_demo_fires_resolves_and_shows_the_archive_then_follows_until_ctrl_c(demo):
     demo.wait_for_line("Press Ctrl-C to stop.")
     children = descendants(demo.popen.pid)
+    (fail_again,) = re.findall(r"curl -X POST '(\S+failed=true)'", "".join(demo.transcript))
+    urllib.request.urlopen(urllib.request.Request(fail_again, method="POST"), timeout=5)
+    demo.wait_for_line("  archived alerts/", timeout=20)
 
     code = demo.ctrl_c()
 
@@ -144,4 +149,5 @@ def test_demo_fires_resolves_and_shows_the_archive_then_follows_until_ctrl_c(dem
     assert "Alertmanager counts 2 webhook notifications sent (0 failed requests)" in transcript
     assert "$ alertarchive --archive" in transcript
     assert '"status": "resolved"' in transcript
+    assert re.search(r"^  archived alerts/\S+/firing-KubeJobFailed-", transcript, re.MULTILINE)
     assert [pid for pid, started in children.items() if still_running(pid, started)] == []

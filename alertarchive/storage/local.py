@@ -28,6 +28,10 @@ class LocalArchive:
     def __init__(self, root: pathlib.Path) -> None:
         self.root = root.absolute()
         self.url = str(self.root)
+        # Resolved once: create() runs per request, and resolving costs a stat per component.
+        self._real_root = os.path.realpath(self.root)
+        self._inside_root = os.path.join(self._real_root, "")
+        self._staging = os.path.join(self.root, _STAGING)
 
     @classmethod
     def from_url(cls, url: str) -> LocalArchive:
@@ -38,20 +42,19 @@ class LocalArchive:
     def create(
         self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str
     ) -> bool:
-        path = self._path(name)
+        path = self._real_path(name)
         try:
-            if path.exists():
+            if os.path.exists(path):
                 self._repair_sidecar(path, metadata)
                 return False
             staged = self._stage(body)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                os.link(staged, path)
+                _link_creating_folders(staged, path)
             except FileExistsError:
                 return False
             finally:
                 os.unlink(staged)
-            _fsync_directory(path.parent)
+            _fsync_directory(os.path.dirname(path))
             # The body is in place first, so a crash here leaves a complete body without a
             # sidecar (readers fall back to the body; a retry repairs it), never metadata
             # without a body.
@@ -60,13 +63,13 @@ class LocalArchive:
             raise StorageUnavailable(f"cannot write {self.root}: {_describe(error)}") from None
         return True
 
-    def _repair_sidecar(self, path: pathlib.Path, metadata: Mapping[str, str]) -> None:
-        if not _sidecar(path).exists():
+    def _repair_sidecar(self, path: str, metadata: Mapping[str, str]) -> None:
+        if not os.path.exists(path + METADATA_SUFFIX):
             self._write_sidecar(path, metadata)
 
-    def _write_sidecar(self, path: pathlib.Path, metadata: Mapping[str, str]) -> None:
+    def _write_sidecar(self, path: str, metadata: Mapping[str, str]) -> None:
         staged = self._stage(json.dumps(dict(metadata), ensure_ascii=False).encode())
-        os.replace(staged, _sidecar(path))
+        os.replace(staged, path + METADATA_SUFFIX)
 
     def list(self, prefix: str) -> Iterator[StoredObject]:
         folder, _, _ = prefix.rpartition("/")
@@ -117,20 +120,29 @@ class LocalArchive:
         return StoredObject(name=name, size=path.stat().st_size, metadata=metadata)
 
     def _path(self, name: str) -> pathlib.Path:
-        path = (self.root / name).resolve()
-        if path != self.root.resolve() and self.root.resolve() not in path.parents:
+        return pathlib.Path(self._real_path(name))
+
+    def _real_path(self, name: str) -> str:
+        path = os.path.realpath(os.path.join(self._real_root, name))
+        if path != self._real_root and not path.startswith(self._inside_root):
             raise ValueError(f"object name {name!r} escapes the archive root")
         return path
 
     def _stage(self, data: bytes) -> str:
-        staging = self.root / _STAGING
-        staging.mkdir(parents=True, exist_ok=True)
-        descriptor, staged = tempfile.mkstemp(dir=staging)
         try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
+            descriptor, staged = tempfile.mkstemp(dir=self._staging)
+        except FileNotFoundError:
+            # Only the first write (or one after someone removed .tmp) pays for the mkdir.
+            os.makedirs(self._staging, exist_ok=True)
+            descriptor, staged = tempfile.mkstemp(dir=self._staging)
+        try:
+            try:
+                remaining = memoryview(data)
+                while remaining:
+                    remaining = remaining[os.write(descriptor, remaining) :]
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
         except BaseException:
             os.unlink(staged)
             raise
@@ -141,7 +153,16 @@ def _sidecar(path: pathlib.Path) -> pathlib.Path:
     return path.with_name(path.name + METADATA_SUFFIX)
 
 
-def _fsync_directory(directory: pathlib.Path) -> None:
+def _link_creating_folders(staged: str, path: str) -> None:
+    """Hard-link staged to path; the hour's folder is made only when the link finds none."""
+    try:
+        os.link(staged, path)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.link(staged, path)
+
+
+def _fsync_directory(directory: str) -> None:
     descriptor = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(descriptor)

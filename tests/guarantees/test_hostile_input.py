@@ -20,10 +20,11 @@ import jsonschema
 import orjson
 import pytest
 
-from alertarchive.schema import load_schema
+from alertarchive.schema import NotificationValidator, load_schema
 from tests.guarantees.conftest import STORAGE_BOUND_SECONDS
 from tests.guarantees.helpers import (
     AUTH,
+    TOKEN,
     Client,
     assert_complete,
     files_under,
@@ -42,8 +43,6 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 def served(tmp_path_factory):
     """One served function (local archive, default MAX_BODY_BYTES) for this module."""
     workdir = tmp_path_factory.mktemp("hostile")
-    from tests.guarantees.helpers import TOKEN
-
     function = ServedFunction(
         workdir,
         {
@@ -174,8 +173,6 @@ def test_duplicate_keys_both_parsers_and_both_validators_see_the_same_document()
     ]:
         fast, stdlib = orjson.loads(body), json.loads(body)
         assert fast == stdlib
-        from alertarchive.schema import NotificationValidator
-
         assert (NotificationValidator().problems(fast) == []) is expected_valid
         assert reference.is_valid(stdlib) is expected_valid
 

@@ -66,9 +66,12 @@ def test_storage_down_answers_503_within_bound_and_resent_bodies_are_stored_once
     during = [notification(100 + i) for i in range(16)]
     assert_unavailable_within_bound(client.post_all(during, concurrency=8))
 
-    FakeGcs(tmp_path, root=tmp_path / "gcs-data", port=gcs.port).start()
-    assert {a.status for a in client.post_all(during, concurrency=8)} == {201}
-    assert_each_stored_exactly_once(gcs, before + during)
+    restarted = FakeGcs(tmp_path, root=tmp_path / "gcs-data", port=gcs.port).start()
+    try:
+        assert {a.status for a in client.post_all(during, concurrency=8)} == {201}
+        assert_each_stored_exactly_once(restarted, before + during)
+    finally:
+        restarted.stop()
 
 
 def test_frozen_storage_answers_503_within_bound_and_late_writes_are_not_duplicated(gcs, serve):

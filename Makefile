@@ -20,6 +20,10 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/functions-framework --source main.py --target receive_alert --host $(HOST) --port $(PORT)
 
+## Prometheus -> Alertmanager -> function -> ./demo-archive, shown with the CLI; Ctrl-C stops it.
+demo: $(BIN)/.installed system-packages
+	$(BIN)/python scripts/demo.py
+
 ## Everything: unit, storage (fake-gcs-server), Terraform checks, end-to-end.
 test: $(BIN)/.installed system-packages tf-tools
 	$(BIN)/python -m pytest

@@ -36,7 +36,8 @@ def test_rules_carry_severity_summary_and_description(path):
 def test_cronjob_rule_alerts_on_failed_jobs():
     rule = _rules(_load("rules/cronjob-failed.rules.yml"))["KubeJobFailed"]
 
-    assert rule["expr"] == "kube_job_failed > 0"
+    # Only condition="true" means failed; kube-state-metrics also exports "false"/"unknown".
+    assert rule["expr"] == 'kube_job_failed{condition="true"} > 0'
 
 
 def test_prometheusrule_crd_carries_the_same_rule():

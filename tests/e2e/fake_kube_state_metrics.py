@@ -2,9 +2,8 @@
 
 Shaped like the real exporter's series (`kube_job_failed{namespace,job_name,condition="true"}`,
 1 while the Job has failed, else 0), so the CronJob-failure rule in examples/ evaluates against
-it unchanged. Only the condition="true" series is served: the real exporter's condition="false"
-series is 1 for a Job whose Failed condition is False, which a bare `kube_job_failed > 0`
-would also match. Used by the
+it unchanged. Only the condition="true" series is served, the one the rule selects (the real
+exporter's condition="false" series is 1 for a Job that has not failed). Used by the
 end-to-end tests and by `make demo` (scripts/demo.py), in-process:
 
     exporter = FakeKubeStateMetrics().start()

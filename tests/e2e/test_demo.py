@@ -143,7 +143,7 @@ def test_demo_fires_resolves_and_shows_the_archive_then_follows_until_ctrl_c(dem
 
     transcript = "".join(demo.transcript)
     assert code == 0, transcript
-    assert "Prometheus evaluates `kube_job_failed > 0`" in transcript
+    assert 'Prometheus evaluates `kube_job_failed{condition="true"} > 0`' in transcript
     assert "/firing-KubeJobFailed-" in transcript
     assert "/resolved-KubeJobFailed-" in transcript
     assert "Alertmanager counts 2 webhook notifications sent (0 failed requests)" in transcript

@@ -79,7 +79,9 @@ def markdown(results: dict) -> str:
         f"{meta['cpu']}; Python {meta['python']}; {meta['wrk']}; THREADS={meta['threads']}; "
         f"{meta['pinning']}; {meta['seconds_per_cell']:g} s per load cell"
         f"{' (--quick)' if meta['quick'] else ''}; local archive on {meta['archive_filesystem']} "
-        f"(creating a file: {meta['file_create_us']:.0f} µs).",
+        f"(creating a file: {meta['file_create_us']:.0f} µs); load average "
+        f"{meta.get('load_average_at_start', '?')} at start, "
+        f"{meta.get('load_average_at_end', '?')} at end.",
         "",
         "## Targets",
         "",

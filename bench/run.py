@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         fake.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    results["meta"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
     results["targets"] = report.targets(results)
     markdown = report.markdown(results)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -317,6 +318,9 @@ def _meta(args: argparse.Namespace, seconds: float, cold_runs: int, workdir: pat
         "seconds_per_cell": seconds,
         "cold_runs": cold_runs,
         "quick": args.quick,
+        # Other work on the machine skews every figure; a load average well above the core
+        # count means the run measured contention as much as the receiver.
+        "load_average_at_start": round(os.getloadavg()[0], 2),
         "file_create_us": _file_create_us(workdir),
         "archive_filesystem": command("df", "--output=source,fstype", str(workdir)).splitlines()[
             -1

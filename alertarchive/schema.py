@@ -57,7 +57,7 @@ class NotificationValidator:
                 Problem(
                     path=json_path(_instance_path(document, error)),
                     rule=_rule(error.schema_path),
-                    message=_truncate(error.message, _MAX_MESSAGE_CHARS),
+                    message=_message(error.kind, error.schema_path),
                 )
             )
             if len(found) == _MAX_PROBLEMS:
@@ -103,6 +103,41 @@ def _instance_path(document: Any, error: Any) -> list[str | int]:
         path.append("")
         value = value[""]
     return path
+
+
+# Patterns are long regexes; say what they mean instead.
+_PATTERN_MEANINGS = {
+    "timestamp": "must be an RFC 3339 date-time such as 2026-11-27T04:05:06.789Z",
+    "fingerprint": "must be 16 lowercase hex digits",
+}
+
+
+def _message(kind: Any, schema_path: list[str | int]) -> str:
+    """What the schema requires, said without quoting the offending value.
+
+    The message goes into a response and a log line, which must not carry body content
+    (label values can hold anything); the path and this message are enough to act on.
+    """
+    name, value = kind.name, kind.value
+    if name == "required":
+        message = f"{json.dumps(value)} is required"
+    elif name == "enum":
+        message = "must be one of " + ", ".join(json.dumps(option) for option in value)
+    elif name == "const":
+        message = f"must be {json.dumps(value)}"
+    elif name == "type":
+        message = "must be " + " or ".join(f"a JSON {kind_name}" for kind_name in value)
+    elif name == "pattern":
+        meaning = next((m for key, m in _PATTERN_MEANINGS.items() if key in schema_path), None)
+        message = meaning or f"must match {value}"
+    elif name in ("minItems", "minProperties", "minLength"):
+        unit = {"minItems": "item", "minProperties": "property", "minLength": "character"}[name]
+        message = f"must have at least {value} {unit}{'' if value == 1 else 's'}"
+    elif name == "minimum":
+        message = f"must be at least {value}"
+    else:
+        message = f"violates {name}"
+    return _truncate(message, _MAX_MESSAGE_CHARS)
 
 
 def _rule(schema_path: list[str | int]) -> str:

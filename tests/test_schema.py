@@ -218,3 +218,28 @@ def test_problems_are_bounded_for_huge_invalid_bodies(validator):
 )
 def test_json_paths_are_readable_and_bounded(segments, path):
     assert json_path(segments) == path
+
+
+MESSAGES = {
+    "enum": (lambda d: d.update(status="SECRET-1"), 'must be one of "firing", "resolved"'),
+    "const": (lambda d: d.update(version="SECRET-2"), 'must be "4"'),
+    "type": (lambda d: d["alerts"][0]["labels"].update(x=["SECRET-3"]), "must be a JSON string"),
+    "timestamp": (
+        lambda d: d["alerts"][0].update(startsAt="SECRET-4"),
+        "must be an RFC 3339 date-time such as 2026-11-27T04:05:06.789Z",
+    ),
+    "fingerprint": (
+        lambda d: d["alerts"][0].update(fingerprint="SECRET-5"),
+        "must be 16 lowercase hex digits",
+    ),
+    "required": (lambda d: d.pop("groupKey"), '"groupKey" is required'),
+    "minItems": (lambda d: d.update(alerts=[]), "must have at least 1 item"),
+}
+
+
+@pytest.mark.parametrize("change,message", MESSAGES.values(), ids=MESSAGES.keys())
+def test_messages_say_what_is_required_without_quoting_the_body(validator, change, message):
+    [problem] = validator.problems(mutated(change))
+
+    assert problem.message == message
+    assert "SECRET" not in str(problem)

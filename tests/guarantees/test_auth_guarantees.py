@@ -160,6 +160,9 @@ def test_tokens_and_body_content_never_appear_in_logs_or_responses(serve):
     bearer = {**JSON, "Authorization": f"Bearer {NEW_TOKEN}"}
     missing_version = json.loads(marked(3))
     del missing_version["version"]
+    marker_in_invalid_fields = json.loads(marked(8))
+    marker_in_invalid_fields["status"] = MARKER
+    marker_in_invalid_fields["alerts"][0]["startsAt"] = MARKER
     requests = [
         ("/", marked(1), bearer, 201),
         ("/", marked(1), {**JSON, "Authorization": basic("am", OLD_TOKEN)}, 200),
@@ -169,6 +172,7 @@ def test_tokens_and_body_content_never_appear_in_logs_or_responses(serve):
         ("/", marked(2), {**JSON, "Authorization": basic(NEW_TOKEN, OLD_TOKEN + "!")}, 401),
         ("/", marked(2), {**JSON, "Authorization": f"Token {NEW_TOKEN}"}, 401),
         ("/", json.dumps(missing_version).encode(), bearer, 422),
+        ("/", json.dumps(marker_in_invalid_fields).encode(), bearer, 422),
         ("/", f'{{"summary": "{MARKER}", '.encode(), bearer, 400),
         ("/", f'{{"summary": "{MARKER}"}}'.encode() + b"\xff", bearer, 400),
         ("/", gzip.compress(marked(4)), {**bearer, "Content-Encoding": "gzip"}, 415),

@@ -24,6 +24,11 @@ run: $(BIN)/.installed
 demo: $(BIN)/.installed system-packages
 	$(BIN)/python scripts/demo.py
 
+## Receiver vs hello-world functions-framework: throughput, cold start, stages, memory, CLI.
+## ~6 min; BENCH_ARGS="--quick" for ~3 min, BENCH_ARGS="--only throughput" for one section.
+bench: $(BIN)/.installed system-packages
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 ## Everything: unit, storage (fake-gcs-server), Terraform checks, end-to-end.
 test: $(BIN)/.installed system-packages tf-tools
 	$(BIN)/python -m pytest

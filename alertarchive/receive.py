@@ -61,6 +61,17 @@ class Outcome:
         return cls(status_code, outcome, (line + "\n").encode(), {**_TEXT, **headers})
 
 
+@dataclasses.dataclass(frozen=True)
+class Receipt:
+    """A body as received: its bytes, their hash, and when, from where and from whom."""
+
+    body: bytes
+    body_sha256: str
+    received_at: datetime.datetime
+    source: str
+    user_agent: str
+
+
 class Rejected(Exception):
     """A request answered without storing anything."""
 
@@ -175,41 +186,17 @@ class Receiver:
         return b"".join(chunks)
 
     def _archive(self, body: bytes, source: str, user_agent: str) -> Outcome:
-        received_at = self.clock()
-        body_sha256 = hashlib.sha256(body).hexdigest()
+        receipt = Receipt(body, hashlib.sha256(body).hexdigest(), self.clock(), source, user_agent)
         try:
             document = parse_json_object(body)
         except NotJsonObject as error:
-            return self._quarantine(
-                400, str(error), [str(error)], body, body_sha256, received_at, source, user_agent
-            )
+            return self._quarantine(400, str(error), [str(error)], receipt, summarize({}), False)
         summary = summarize(document)
         problems = self.validator.problems(document)
         if problems:
-            return self._quarantine(
-                422,
-                explain(problems),
-                [str(problem) for problem in problems],
-                body,
-                body_sha256,
-                received_at,
-                source,
-                user_agent,
-                document=document,
-                summary=summary,
-            )
-        name = naming.object_name(
-            naming.ARCHIVED, received_at, source, body_sha256, summary.status, summary.title
-        )
-        metadata = record.metadata(
-            received_at=received_at,
-            body_sha256=body_sha256,
-            body_size=len(body),
-            user_agent=user_agent,
-            source=source,
-            summary=summary,
-        )
-        created = self._store(name, body, metadata, "application/json", source, summary)
+            reasons = [str(problem) for problem in problems]
+            return self._quarantine(422, explain(problems), reasons, receipt, summary, True)
+        name, created = self._keep(naming.ARCHIVED, receipt, summary)
         answer = {"object": name, "alerts": summary.alert_count, "duplicate": not created}
         return Outcome(
             201 if created else 200,
@@ -224,59 +211,63 @@ class Receiver:
         status_code: int,
         reason: str,
         problems: list[str],
-        body: bytes,
-        body_sha256: str,
-        received_at: datetime.datetime,
-        source: str,
-        user_agent: str,
-        document: dict[str, Any] | None = None,
-        summary: Summary | None = None,
+        receipt: Receipt,
+        summary: Summary,
+        is_json: bool,
     ) -> Outcome:
         """Keep an authenticated body our schema refuses, then tell the sender why.
 
         The sender keeps re-sending a rejected notification every group_interval; keeping
         it means nothing is lost to our schema while the cause is fixed.
         """
-        summary = summary or summarize(document or {})
-        name = naming.object_name(
-            naming.QUARANTINED,
-            received_at,
-            source,
-            body_sha256,
-            summary.status,
-            summary.title,
-            extension="json" if document is not None else "bin",
-        )
-        metadata = record.metadata(
-            received_at=received_at,
-            body_sha256=body_sha256,
-            body_size=len(body),
-            user_agent=user_agent,
-            source=source,
-            summary=summary,
-            problems=problems,
-        )
-        content_type = "application/json" if document is not None else "application/octet-stream"
-        self._store(name, body, metadata, content_type, source, summary)
+        name, _ = self._keep(naming.QUARANTINED, receipt, summary, problems, is_json)
         return Outcome(
             status_code,
             "quarantined",
             (reason + "\n").encode(),
             dict(_TEXT),
-            {"object": name, "source": source, "alerts": summary.alert_count, "reason": reason},
+            {
+                "object": name,
+                "source": receipt.source,
+                "alerts": summary.alert_count,
+                "reason": reason,
+            },
         )
 
-    def _store(
+    def _keep(
         self,
-        name: str,
-        body: bytes,
-        metadata: dict[str, str],
-        content_type: str,
-        source: str,
+        kind: str,
+        receipt: Receipt,
         summary: Summary,
-    ) -> bool:
+        problems: list[str] = (),
+        is_json: bool = True,
+    ) -> tuple[str, bool]:
+        """Store a body under its name with its metadata; the name and whether it is new.
+
+        Raises:
+            Rejected: a 503 when storage did not confirm the write.
+        """
+        name = naming.object_name(
+            kind,
+            receipt.received_at,
+            receipt.source,
+            receipt.body_sha256,
+            summary.status,
+            summary.title,
+            extension="json" if is_json else "bin",
+        )
+        metadata = record.metadata(
+            received_at=receipt.received_at,
+            body_sha256=receipt.body_sha256,
+            body_size=len(receipt.body),
+            user_agent=receipt.user_agent,
+            source=receipt.source,
+            summary=summary,
+            problems=problems,
+        )
+        content_type = "application/json" if is_json else "application/octet-stream"
         try:
-            return self.archive.create(name, body, metadata, content_type)
+            return name, self.archive.create(name, receipt.body, metadata, content_type)
         except StorageUnavailable as error:
             raise Rejected(
                 Outcome(
@@ -286,7 +277,7 @@ class Receiver:
                     dict(_TEXT),
                     {
                         "object": name,
-                        "source": source,
+                        "source": receipt.source,
                         "alerts": summary.alert_count,
                         "reason": str(error),
                     },

@@ -175,7 +175,7 @@ def test_quarantined_bodies_are_listed_with_their_problem(scenario):
     assert lines[0].split()[-1] == "PROBLEM"
     assert len(lines) == 3
     assert "is not valid JSON" in lines[2]
-    assert '"receiver" is a required property' in lines[1]
+    assert '$: "receiver" is required (required)' in lines[1]
     records = ndjson(run(scenario.url, "list", "--quarantined", "--json"))
     assert all(record["quarantined"] for record in records)
     assert records[1]["name"].endswith(".bin")

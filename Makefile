@@ -7,6 +7,9 @@ PORT ?= 8080
 HOST ?= 127.0.0.1
 ARCHIVE_URL ?= ./archive
 export ARCHIVE_URL
+# As deployed (terraform/main.tf): one malloc arena per request thread only grows memory.
+MALLOC_ARENA_MAX ?= 2
+export MALLOC_ARENA_MAX
 
 .PHONY: run test test-fast demo bench lint format system-packages tf-tools clean
 

@@ -21,6 +21,7 @@ CLIENT_CPU = "1"
 PINNING = {"enabled": True}
 TOKEN = "bench-token-5b0c3e9a"
 HELLO_SOURCE = REPO / "bench" / "hello" / "main.py"
+MALLOC_ARENA_MAX = "2"
 _RECEIVER_VARIABLES = (
     "ARCHIVE_URL",
     "WEBHOOK_TOKENS",
@@ -61,7 +62,9 @@ class FunctionServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {k: v for k, v in os.environ.items() if k not in _RECEIVER_VARIABLES}
-        full_env.update(env, THREADS=str(threads))
+        # Both servers get the deployment's glibc setting (terraform/main.tf, Makefile): with
+        # one malloc arena per thread, RSS grows with THREADS for no throughput.
+        full_env.update(env, THREADS=str(threads), MALLOC_ARENA_MAX=MALLOC_ARENA_MAX)
         self.process = Process(
             [
                 *pinned(SERVER_CPU),

@@ -419,6 +419,10 @@ resource "google_cloudfunctions2_function" "this" {
       # The runtime account cannot read bucket metadata (objectCreator only);
       # this stops the storage client's background bucket GET and its 403s.
       DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA = "true"
+      # glibc gives each request thread its own malloc arena; two arenas keep the instance
+      # ~13 MiB (local) to ~25 MiB (GCS) smaller at 16 connections with no loss of
+      # throughput (bench/results/latest.md).
+      MALLOC_ARENA_MAX = "2"
     }
 
     secret_environment_variables {

@@ -121,6 +121,16 @@ def window_options(default_since: str | None) -> Callable:
     return decorate
 
 
+# stats and report count flapping the same way.
+flap_option = click.option(
+    "--flap-episodes",
+    type=click.IntRange(min=2),
+    default=3,
+    show_default=True,
+    help="An alert flaps when it fired this many separate times in the window.",
+)
+
+
 def filter_options(command: Callable) -> Callable:
     """The metadata and label filters shared by list, stats, report, replay and export."""
     options = [
@@ -392,13 +402,7 @@ def _stats_for(
 @cli.command()
 @window_options("7d")
 @filter_options
-@click.option(
-    "--flap-episodes",
-    type=click.IntRange(min=2),
-    default=3,
-    show_default=True,
-    help="An alert flaps when it fired this many separate times in the window.",
-)
+@flap_option
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
 @pass_app
 def stats(
@@ -504,13 +508,7 @@ def _section(terminal: Terminal, title: str, headers: list[str], rows: list[list
     help="Where to write the HTML page.",
 )
 @click.option("--title", default="Alert report", show_default=True, help="The page title.")
-@click.option(
-    "--flap-episodes",
-    type=click.IntRange(min=2),
-    default=3,
-    show_default=True,
-    help="An alert flaps when it fired this many separate times in the window.",
-)
+@flap_option
 @pass_app
 def report_command(
     app: App,

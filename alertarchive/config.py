@@ -5,6 +5,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+# Every environment variable Settings.from_environ reads (K_SERVICE is set by the platform).
+VARIABLES = (
+    "ARCHIVE_URL",
+    "WEBHOOK_TOKENS",
+    "ALLOW_UNAUTHENTICATED",
+    "MAX_BODY_BYTES",
+    "STORAGE_TIMEOUT_SECONDS",
+    "K_SERVICE",
+)
 DEFAULT_LOCAL_ARCHIVE = "./archive"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_STORAGE_TIMEOUT_SECONDS = 8.0

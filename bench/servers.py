@@ -12,6 +12,7 @@ import pathlib
 import subprocess
 import time
 
+from alertarchive import config
 from tests.support.processes import REPO, FakeGcs, Process, free_port
 
 # Two cores: the server under test gets one, the load generator (and fake-gcs-server, which
@@ -23,12 +24,7 @@ TOKEN = "bench-token-5b0c3e9a"
 HELLO_SOURCE = REPO / "bench" / "hello" / "main.py"
 MALLOC_ARENA_MAX = "2"
 _RECEIVER_VARIABLES = (
-    "ARCHIVE_URL",
-    "WEBHOOK_TOKENS",
-    "ALLOW_UNAUTHENTICATED",
-    "MAX_BODY_BYTES",
-    "STORAGE_TIMEOUT_SECONDS",
-    "K_SERVICE",
+    *config.VARIABLES,
     "STORAGE_EMULATOR_HOST",
     "THREADS",
     "WORKERS",

@@ -7,18 +7,11 @@ import pathlib
 
 import pytest
 
+from alertarchive import config
 from tests.support.processes import FakeGcs
 
 DATA = pathlib.Path(__file__).parent / "data"
-_ENV_VARS = (
-    "ARCHIVE_URL",
-    "WEBHOOK_TOKENS",
-    "ALLOW_UNAUTHENTICATED",
-    "MAX_BODY_BYTES",
-    "STORAGE_TIMEOUT_SECONDS",
-    "K_SERVICE",
-    "STORAGE_EMULATOR_HOST",
-)
+_ENV_VARS = (*config.VARIABLES, "STORAGE_EMULATOR_HOST")
 
 
 @pytest.fixture(autouse=True)

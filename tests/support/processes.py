@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
+from alertarchive import config
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -163,11 +165,7 @@ class ServedFunction:
     def __init__(self, workdir: pathlib.Path, env: dict[str, str], port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("ARCHIVE_URL", "WEBHOOK_TOKENS", "K_SERVICE")
-        }
+        full_env = {k: v for k, v in os.environ.items() if k not in config.VARIABLES}
         full_env.update(env)
         functions_framework = (
             pathlib.Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv"))

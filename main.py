@@ -1,5 +1,6 @@
 """Cloud Functions entry point: read the configuration, hand each request to the receiver."""
 
+import gc
 import os
 
 import flask
@@ -14,6 +15,12 @@ except ConfigError as error:
     raise SystemExit(f"alertarchive cannot start: {error}") from None
 
 _receiver = Receiver.from_settings(_settings)
+
+# functions-framework imports this module in gunicorn's master and then forks the worker.
+# Freezing what the imports built keeps the worker's garbage collector from writing to, and
+# so un-sharing, those pages: make bench measured 92 -> 81 MiB PSS (GCS backend) and growth
+# from 1,000 to 3,000 requests of 15 -> 1 MiB.
+gc.freeze()
 
 
 @functions_framework.http

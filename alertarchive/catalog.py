@@ -11,11 +11,12 @@ import concurrent.futures
 import dataclasses
 import datetime
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from alertarchive import naming, timewindow
+from alertarchive import naming, record, timewindow
 from alertarchive.notification import NotJsonObject, parse_json_object, summarize
 from alertarchive.progress import Progress, Silent
 from alertarchive.storage import Archive, NotFound, StoredObject
@@ -24,8 +25,8 @@ DEFAULT_WORKERS = 16
 _SHA256_IN_NAME = re.compile(r"-([0-9a-f]{64})\.(?:json|bin)$")
 _HEX = re.compile(r"[0-9a-f]+")
 _MIN_ID_CHARS = 6
-# Values longer than this were cut by record._bounded (1,024 bytes, ending in "…").
-_BOUNDED_VALUE_BYTES = 1021
+# A value this long that ends in "…" (3 bytes) was cut by record.metadata's size bound.
+_BOUNDED_VALUE_BYTES = record.MAX_VALUE_BYTES - 3
 _BATCH = 64
 
 T = TypeVar("T")
@@ -152,8 +153,6 @@ def _int_or_none(text: str | None) -> int | None:
 
 
 def _json_list(text: str) -> list[str]:
-    import json
-
     try:
         value = json.loads(text)
     except ValueError:

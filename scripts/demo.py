@@ -34,7 +34,7 @@ from tests.e2e import stack  # noqa: E402
 from tests.e2e.fake_kube_state_metrics import FakeKubeStateMetrics  # noqa: E402
 from tests.support.processes import ServedFunction  # noqa: E402
 
-RULE_FILE = REPO / "examples" / "rules" / "cronjob-failed.rules.yml"
+RULE_FILE = stack.CRONJOB_RULE_FILE
 SOURCE = "demo"
 NAMESPACE, JOB_NAME = "batch", "nightly-backup-29012345"
 WAIT_SECONDS = 60
@@ -187,18 +187,8 @@ def _running_stack(archive_dir: pathlib.Path, workdir: pathlib.Path) -> Iterator
     exporter = FakeKubeStateMetrics().start()
     try:
         function = ServedFunction(workdir, {"ARCHIVE_URL": str(archive_dir)})
-        alertmanager = stack.Alertmanager(
-            workdir,
-            stack.alertmanager_config(
-                [stack.webhook_receiver("archive", f"{function.url}/{SOURCE}")]
-            ),
-        )
-        prometheus = stack.Prometheus(
-            workdir,
-            rule_files=[RULE_FILE],
-            scrape_job="kube-state-metrics",
-            scrape_target=exporter.target,
-            alertmanager_target=f"127.0.0.1:{alertmanager.port}",
+        alertmanager, prometheus = stack.cronjob_pipeline(
+            workdir, f"{function.url}/{SOURCE}", exporter.target
         )
         print(
             f"alertarchive demo: Prometheus → Alertmanager → alertarchive → "

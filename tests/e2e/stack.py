@@ -262,6 +262,28 @@ class Prometheus:
         return self.process.output()
 
 
+# The example rule users deploy; the tests and the demo load it in place, never a copy.
+CRONJOB_RULE_FILE = REPO / "examples" / "rules" / "cronjob-failed.rules.yml"
+
+
+def cronjob_pipeline(
+    workdir: pathlib.Path, webhook_url: str, exporter_target: str, name: str = "am"
+) -> tuple[Alertmanager, Prometheus]:
+    """Prometheus evaluating the CronJob-failure rule against exporter_target, alerting an
+    Alertmanager that sends every notification to webhook_url (not started yet)."""
+    alertmanager = Alertmanager(
+        workdir, alertmanager_config([webhook_receiver("archive", webhook_url)]), name=name
+    )
+    prometheus = Prometheus(
+        workdir,
+        rule_files=[CRONJOB_RULE_FILE],
+        scrape_job="kube-state-metrics",
+        scrape_target=exporter_target,
+        alertmanager_target=f"127.0.0.1:{alertmanager.port}",
+    )
+    return alertmanager, prometheus
+
+
 def alert(
     labels: Mapping[str, str],
     annotations: Mapping[str, str] | None = None,

@@ -15,11 +15,10 @@ import yaml
 from tests.e2e import stack
 from tests.e2e.archive import ArchivingFunction, GcsBucket
 from tests.e2e.fake_kube_state_metrics import FakeKubeStateMetrics
-from tests.support.processes import REPO
 
 pytestmark = pytest.mark.e2e
 
-RULE_FILE = REPO / "examples" / "rules" / "cronjob-failed.rules.yml"
+RULE_FILE = stack.CRONJOB_RULE_FILE
 SOURCE = "prometheus"
 # Prometheus finds its Alertmanager and scrape target through discovery, which hands out
 # its first result after ~5 s.
@@ -46,17 +45,8 @@ def rule():
 def prometheus_stack(system_binaries, workdir, fake_gcs):
     exporter = FakeKubeStateMetrics().start()
     function = ArchivingFunction(workdir, GcsBucket(fake_gcs, "e2e-prometheus").create())
-    alertmanager = stack.Alertmanager(
-        workdir,
-        stack.alertmanager_config([stack.webhook_receiver("archive", f"{function.url}/{SOURCE}")]),
-        name="am-prometheus",
-    )
-    prometheus = stack.Prometheus(
-        workdir,
-        rule_files=[RULE_FILE],
-        scrape_job="kube-state-metrics",
-        scrape_target=exporter.target,
-        alertmanager_target=f"127.0.0.1:{alertmanager.port}",
+    alertmanager, prometheus = stack.cronjob_pipeline(
+        workdir, f"{function.url}/{SOURCE}", exporter.target, name="am-prometheus"
     )
     try:
         servers = stack.start_all([function, alertmanager, prometheus])

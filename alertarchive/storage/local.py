@@ -77,7 +77,7 @@ class LocalArchive:
         if not base.is_dir():
             return
         # Names by string slicing: Path.relative_to took two thirds of listing 10,000 objects.
-        root_length = len(str(self.root.resolve())) + 1
+        root_length = len(self._real_root) + 1
         for directory, subdirectories, files in os.walk(base):
             subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
             for file_name in sorted(files):

@@ -6,6 +6,8 @@ The GCS backend runs against fake-gcs-server through the real google-cloud-stora
 from __future__ import annotations
 
 import concurrent.futures
+import errno
+import os
 import threading
 import time
 
@@ -26,10 +28,12 @@ METADATA = {
 }
 
 
-@pytest.fixture(params=["local", "gcs", "gcs-prefix"])
+@pytest.fixture(params=["local", "local-staged", "gcs", "gcs-prefix"])
 def archive(request, tmp_path):
     if request.param == "local":
         return open_archive(str(tmp_path / "archive"))
+    if request.param == "local-staged":
+        return LocalArchive(tmp_path / "archive", staged=True)
     bucket = request.getfixturevalue("gcs_bucket")
     prefix = "/team/alerts" if request.param == "gcs-prefix" else ""
     return open_archive(f"gs://{bucket}{prefix}", timeout_seconds=5)
@@ -156,12 +160,34 @@ def test_gcs_down_is_storage_unavailable_within_the_time_budget(tmp_path, monkey
     assert time.monotonic() - started < 4
 
 
-def test_local_create_leaves_no_staging_files_behind(tmp_path):
+@pytest.mark.parametrize("staged", [False, True], ids=["unnamed", "staged"])
+def test_local_create_leaves_only_the_body_and_its_sidecar(tmp_path, staged):
+    archive = LocalArchive(tmp_path, staged=staged)
+
+    archive.create(NAME, BODY, METADATA, "application/json")
+    archive.create(NAME, BODY, METADATA, "application/json")
+
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert files == [NAME, NAME + ".meta"]
+
+
+def test_local_falls_back_to_staging_where_the_filesystem_has_no_unnamed_files(
+    tmp_path, monkeypatch
+):
+    real_open = os.open
+
+    def open_without_tmpfile(path, flags, *args, **kwargs):
+        if flags & os.O_TMPFILE == os.O_TMPFILE:
+            raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_without_tmpfile)
     archive = LocalArchive(tmp_path)
 
-    archive.create(NAME, BODY, METADATA, "application/json")
-    archive.create(NAME, BODY, METADATA, "application/json")
+    assert archive.create(NAME, BODY, METADATA, "application/json") is True
+    assert archive.create(NAME, BODY, METADATA, "application/json") is False
 
+    assert (archive.read(NAME), dict(archive.stat(NAME).metadata)) == (BODY, METADATA)
     assert list((tmp_path / ".tmp").iterdir()) == []
 
 
@@ -187,6 +213,7 @@ def test_local_retry_repairs_a_missing_sidecar(tmp_path):
 def test_local_staging_and_hidden_files_are_never_listed(tmp_path):
     archive = LocalArchive(tmp_path)
     archive.create(NAME, BODY, METADATA, "application/json")
+    (tmp_path / ".tmp").mkdir()
     (tmp_path / ".tmp" / "tmpabc123").write_bytes(b'{"partial')
 
     assert [o.name for o in archive.list("")] == [NAME]

@@ -1,9 +1,11 @@
 """A directory as an archive, with the same create-only promise as GCS.
 
 Layout on disk mirrors the bucket: `<root>/<name>` holds the exact body and
-`<root>/<name>.meta` its metadata as JSON. Bodies are written to `<root>/.tmp/`, flushed to
-disk and then hard-linked into place: link() fails if the name exists, which makes the
-create exclusive and atomic, so readers never see a partial body under a real name.
+`<root>/<name>.meta` its metadata as JSON. Each is written to a file without a name
+(O_TMPFILE, in its final folder), flushed to disk and only then hard-linked into place:
+link() fails if the name exists, which makes the create exclusive and atomic, so readers
+never see a partial body under a real name, and a crash before the link leaves nothing.
+Where unnamed files are unavailable, files are staged under `<root>/.tmp/` instead.
 """
 
 from __future__ import annotations
@@ -20,18 +22,28 @@ from alertarchive.storage import NotFound, StorageUnavailable, StoredObject
 
 METADATA_SUFFIX = ".meta"
 _STAGING = ".tmp"
+_UNNAMED_FLAGS = getattr(os, "O_TMPFILE", 0) | os.O_WRONLY | os.O_CLOEXEC
+_PROC_FD = "/proc/self/fd/{}"
+# What open(O_TMPFILE) fails with where the filesystem or kernel has no unnamed files.
+_NO_UNNAMED_FILES = (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL)
 
 
 class LocalArchive:
     """An archive rooted at a local directory (created on first write)."""
 
-    def __init__(self, root: pathlib.Path) -> None:
+    def __init__(self, root: pathlib.Path, *, staged: bool = False) -> None:
+        """`staged=True` writes through `<root>/.tmp/` even where unnamed files work."""
         self.root = root.absolute()
         self.url = str(self.root)
         # Resolved once: create() runs per request, and resolving costs a stat per component.
         self._real_root = os.path.realpath(self.root)
         self._inside_root = os.path.join(self._real_root, "")
         self._staging = os.path.join(self.root, _STAGING)
+        # Unnamed files save a create, an unlink and their syscalls per write; where the
+        # kernel, filesystem or /proc cannot do them, bodies are staged under .tmp/ instead.
+        self._unnamed_files = (
+            not staged and hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+        )
 
     @classmethod
     def from_url(cls, url: str) -> LocalArchive:
@@ -42,34 +54,42 @@ class LocalArchive:
     def create(
         self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str
     ) -> bool:
-        path = self._real_path(name)
+        path = self._creation_path(name)
+        folder = os.path.dirname(path)
+        sidecar = path + METADATA_SUFFIX
         try:
-            if os.path.exists(path):
-                self._repair_sidecar(path, metadata)
-                return False
-            staged = self._stage(body)
-            try:
-                _link_creating_folders(staged, path)
-            except FileExistsError:
-                return False
-            finally:
-                os.unlink(staged)
-            _fsync_directory(os.path.dirname(path))
+            created = self._place(folder, body, path)
             # The body is in place first, so a crash here leaves a complete body without a
             # sidecar (readers fall back to the body; a retry repairs it), never metadata
             # without a body.
-            self._write_sidecar(path, metadata)
+            if not created and os.path.exists(sidecar):
+                return False
+            self._place(folder, json.dumps(dict(metadata), ensure_ascii=False).encode(), sidecar)
+            _fsync_directory(folder)
         except OSError as error:
             raise StorageUnavailable(f"cannot write {self.root}: {_describe(error)}") from None
-        return True
+        return created
 
-    def _repair_sidecar(self, path: str, metadata: Mapping[str, str]) -> None:
-        if not os.path.exists(path + METADATA_SUFFIX):
-            self._write_sidecar(path, metadata)
-
-    def _write_sidecar(self, path: str, metadata: Mapping[str, str]) -> None:
-        staged = self._stage(json.dumps(dict(metadata), ensure_ascii=False).encode())
-        os.replace(staged, path + METADATA_SUFFIX)
+    def _place(self, folder: str, data: bytes, path: str) -> bool:
+        """Write data durably, then give it the name `path`: False if the name was taken."""
+        if self._unnamed_files:
+            try:
+                descriptor = _open_unnamed(folder)
+            except OSError as error:
+                if error.errno not in _NO_UNNAMED_FILES:
+                    raise
+                self._unnamed_files = False
+            else:
+                try:
+                    _write_durably(descriptor, data)
+                    return _link(_PROC_FD.format(descriptor), path, via=descriptor)
+                finally:
+                    os.close(descriptor)
+        staged = self._stage(data)
+        try:
+            return _link(staged, path)
+        finally:
+            os.unlink(staged)
 
     def list(self, prefix: str) -> Iterator[StoredObject]:
         folder, _, _ = prefix.rpartition("/")
@@ -122,6 +142,16 @@ class LocalArchive:
     def _path(self, name: str) -> pathlib.Path:
         return pathlib.Path(self._real_path(name))
 
+    def _creation_path(self, name: str) -> str:
+        """Where a new object goes, checked by its spelling alone.
+
+        create() runs per request, and realpath costs an lstat per path component.
+        """
+        path = os.path.normpath(os.path.join(self._real_root, name))
+        if not path.startswith(self._inside_root):
+            raise ValueError(f"object name {name!r} escapes the archive root")
+        return path
+
     def _real_path(self, name: str) -> str:
         path = os.path.realpath(os.path.join(self._real_root, name))
         if path != self._real_root and not path.startswith(self._inside_root):
@@ -137,10 +167,7 @@ class LocalArchive:
             descriptor, staged = tempfile.mkstemp(dir=self._staging)
         try:
             try:
-                remaining = memoryview(data)
-                while remaining:
-                    remaining = remaining[os.write(descriptor, remaining) :]
-                os.fsync(descriptor)
+                _write_durably(descriptor, data)
             finally:
                 os.close(descriptor)
         except BaseException:
@@ -153,13 +180,40 @@ def _sidecar(path: pathlib.Path) -> pathlib.Path:
     return path.with_name(path.name + METADATA_SUFFIX)
 
 
-def _link_creating_folders(staged: str, path: str) -> None:
-    """Hard-link staged to path; the hour's folder is made only when the link finds none."""
+def _open_unnamed(folder: str) -> int:
+    """A file in folder that has no name yet (O_TMPFILE): it vanishes if we crash before link."""
     try:
-        os.link(staged, path)
+        return os.open(folder, _UNNAMED_FLAGS, 0o644)
     except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        os.link(staged, path)
+        # Only the first write into an hour's folder pays for the mkdir.
+        os.makedirs(folder, exist_ok=True)
+        return os.open(folder, _UNNAMED_FLAGS, 0o644)
+
+
+def _write_durably(descriptor: int, data: bytes) -> None:
+    remaining = memoryview(data)
+    while remaining:
+        remaining = remaining[os.write(descriptor, remaining) :]
+    os.fsync(descriptor)
+
+
+def _link(source: str, path: str, via: int | None = None) -> bool:
+    """Hard-link source to path, making path's folder if needed; False if path exists.
+
+    link() never replaces an existing name, which makes the create exclusive and atomic.
+    With `via` (any open descriptor), os.link calls linkat(AT_SYMLINK_FOLLOW), which
+    /proc/self/fd/N needs to name an O_TMPFILE file; without a dir fd it calls plain link().
+    """
+    extra = {"src_dir_fd": via} if via is not None else {}
+    try:
+        try:
+            os.link(source, path, **extra, follow_symlinks=True)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            os.link(source, path, **extra, follow_symlinks=True)
+    except FileExistsError:
+        return False
+    return True
 
 
 def _fsync_directory(directory: str) -> None:

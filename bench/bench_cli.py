@@ -75,8 +75,9 @@ def _write(writer: ArchiveWriter, count: int) -> float:
 
 def local_archive() -> tuple[pathlib.Path, float | None]:
     """The cached 10k archive (built on first use); the build time when it was built now."""
-    cache = pathlib.Path(os.environ.get("BENCH_CACHE", pathlib.Path(tempfile.gettempdir())
-                                        / "alertarchive-bench"))
+    cache = pathlib.Path(
+        os.environ.get("BENCH_CACHE", pathlib.Path(tempfile.gettempdir()) / "alertarchive-bench")
+    )
     root = cache / f"cli-archive-{NOTIFICATIONS}"
     done = root / ".complete"
     if done.exists():
@@ -108,9 +109,11 @@ def time_cli(root: pathlib.Path) -> dict[str, float]:
         "list_10k_json_s": _median_seconds([*base, "list", *window, "--json"]),
         "list_10k_table_s": _median_seconds([*base, "list", *window]),
         "list_filtered_alertname_s": _median_seconds(
-            [*base, "list", *window, "--alertname", "Alert07"]),
+            [*base, "list", *window, "--alertname", "Alert07"]
+        ),
         "list_filtered_label_s": _median_seconds(
-            [*base, "list", *window, "--label", "instance=host-007"]),
+            [*base, "list", *window, "--label", "instance=host-007"]
+        ),
         "stats_10k_s": _median_seconds([*base, "stats", *window, "--json"]),
     }
 
@@ -155,19 +158,24 @@ def gcs_downloads() -> dict[str, object]:
         write_seconds = _write(writer, GCS_NOTIFICATIONS)
         session = _CountingSession()
         client = storage.Client(
-            project="bench", credentials=AnonymousCredentials(),
-            client_options={"api_endpoint": server.url}, _http=session,
+            project="bench",
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": server.url},
+            _http=session,
         )
         span = Window(START, END)
         cases = {
             "status=resolved": Filters.build(statuses=["resolved"]),
             "alertname=Alert07": Filters.build(alertnames=["Alert07"]),
             "receiver=team.db,status=firing": Filters.build(
-                receivers=["team.db"], statuses=["firing"]),
+                receivers=["team.db"], statuses=["firing"]
+            ),
             "alertname=Alert07,label instance=host-007": Filters.build(
-                alertnames=["Alert07"], labels=["instance=host-007"]),
+                alertnames=["Alert07"], labels=["instance=host-007"]
+            ),
             "label severity=critical (body needed for all)": Filters.build(
-                labels=["severity=critical"]),
+                labels=["severity=critical"]
+            ),
         }
         results = {}
         for label, filters in cases.items():
@@ -182,8 +190,11 @@ def gcs_downloads() -> dict[str, object]:
                 "list_requests": session.listings,
                 "seconds": round(time.perf_counter() - started, 3),
             }
-        return {"objects": GCS_NOTIFICATIONS, "write_s": round(write_seconds, 2),
-                "filters": results}
+        return {
+            "objects": GCS_NOTIFICATIONS,
+            "write_s": round(write_seconds, 2),
+            "filters": results,
+        }
     finally:
         server.stop()
 
@@ -207,16 +218,25 @@ def main() -> dict[str, object]:
 
 
 def _print(figures: dict[str, object]) -> None:
-    print(f"CLI on a local archive of {figures['notifications']:,} notifications "
-          f"(median of {figures['runs']} runs, process start included):")
-    for key in ("list_10k_json_s", "list_10k_table_s", "list_filtered_alertname_s",
-                "list_filtered_label_s", "stats_10k_s"):
+    print(
+        f"CLI on a local archive of {figures['notifications']:,} notifications "
+        f"(median of {figures['runs']} runs, process start included):"
+    )
+    for key in (
+        "list_10k_json_s",
+        "list_10k_table_s",
+        "list_filtered_alertname_s",
+        "list_filtered_label_s",
+        "stats_10k_s",
+    ):
         print(f"  {key:<28} {figures[key]:>7.3f} s")
     gcs = figures["gcs"]
     print(f"GCS (fake-gcs-server), {gcs['objects']:,} objects: bodies downloaded by list")
     for label, row in gcs["filters"].items():
-        print(f"  {label:<46} matched {row['matched']:>5}  downloaded {row['bodies_downloaded']:>5}"
-              f"  list requests {row['list_requests']:>3}  {row['seconds']:.2f} s")
+        print(
+            f"  {label:<46} matched {row['matched']:>5}  downloaded {row['bodies_downloaded']:>5}"
+            f"  list requests {row['list_requests']:>3}  {row['seconds']:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,9 @@ def scenario(tmp_path_factory):
 
 def run(archive_url, *args, env=None):
     result = CliRunner().invoke(
-        cli_module.cli, ["--archive", archive_url, "--utc", *args], env=env,
+        cli_module.cli,
+        ["--archive", archive_url, "--utc", *args],
+        env=env,
         catch_exceptions=False,
     )
     return result
@@ -57,13 +59,22 @@ def counted(monkeypatch):
 
 # --- list -------------------------------------------------------------------------------------
 
+
 def test_list_shows_the_last_24_hours_newest_first_as_an_aligned_table(scenario):
     result = run(scenario.url, "list")
 
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["RECEIVED", "(UTC)", "STATUS", "ALERTNAME", "ALERTS", "RECEIVER",
-                                "SOURCE", "ID"]
+    assert lines[0].split() == [
+        "RECEIVED",
+        "(UTC)",
+        "STATUS",
+        "ALERTNAME",
+        "ALERTS",
+        "RECEIVER",
+        "SOURCE",
+        "ID",
+    ]
     assert len(lines) == 1 + 13  # everything but the 3-day-old notification and quarantine
     assert "OldAlert" not in result.stdout
     received = [line[:19] for line in lines[1:]]
@@ -86,8 +97,9 @@ def test_list_json_is_one_object_per_line_with_the_full_name(scenario):
 
 
 def test_since_reaches_back_further(scenario):
-    names = [record["name"] for record in ndjson(run(scenario.url, "list", "--since", "7d",
-                                                     "--json"))]
+    names = [
+        record["name"] for record in ndjson(run(scenario.url, "list", "--since", "7d", "--json"))
+    ]
     assert scenario.name("old") in names
     assert len(names) == 14
 
@@ -95,10 +107,14 @@ def test_since_reaches_back_further(scenario):
 def test_until_and_iso_times_bound_the_window(scenario):
     start = scenario.now.replace(microsecond=0) - datetime.timedelta(hours=5, minutes=5)
     end = start + datetime.timedelta(hours=3)
-    records = ndjson(run(scenario.url, "list", "--since", start.isoformat(), "--until",
-                         end.isoformat(), "--json"))
+    records = ndjson(
+        run(
+            scenario.url, "list", "--since", start.isoformat(), "--until", end.isoformat(), "--json"
+        )
+    )
     assert [record["name"] for record in records] == [
-        scenario.name("latency_resolved"), scenario.name("latency_repeat"),
+        scenario.name("latency_resolved"),
+        scenario.name("latency_repeat"),
         scenario.name("latency_firing"),
     ]
 
@@ -106,19 +122,22 @@ def test_until_and_iso_times_bound_the_window(scenario):
 @pytest.mark.parametrize(
     ("args", "keys"),
     [
-        (["--status", "resolved"],
-         ["latency_resolved", "flappy_resolved_2", "flappy_resolved_1", "flappy_resolved_0"]),
+        (
+            ["--status", "resolved"],
+            ["latency_resolved", "flappy_resolved_2", "flappy_resolved_1", "flappy_resolved_0"],
+        ),
         (["--alertname", "DiskFull"], ["disk_repeat", "disk_firing"]),
         (["--alertname", UNICODE_NAME], ["hostile"]),
         (["--receiver", "team.db"], ["disk_repeat", "disk_firing"]),
         (["--receiver", "team\\.db"], ["disk_repeat", "disk_firing"]),
         (["--source", "eu"], ["captured"]),
-        (["--label", "severity=critical"], ["hostile", "latency_resolved", "latency_repeat",
-                                            "latency_firing"]),
+        (
+            ["--label", "severity=critical"],
+            ["hostile", "latency_resolved", "latency_repeat", "latency_firing"],
+        ),
         (["--label", "instance=b", "--label", "dc=eu1"], ["captured"]),
         (["--label", "instance=b", "--label", "dc=us1"], []),
-        (["--status", "firing", "--alertname", "HighLatency", "--limit", "1"],
-         ["latency_repeat"]),
+        (["--status", "firing", "--alertname", "HighLatency", "--limit", "1"], ["latency_repeat"]),
     ],
 )
 def test_filters_keep_only_matching_notifications(scenario, args, keys):
@@ -127,8 +146,18 @@ def test_filters_keep_only_matching_notifications(scenario, args, keys):
 
 
 def test_metadata_filters_download_no_bodies(scenario, counted):
-    result = run(scenario.url, "list", "--status", "firing", "--alertname", "DiskFull",
-                 "--receiver", "team.db", "--source", "default")
+    result = run(
+        scenario.url,
+        "list",
+        "--status",
+        "firing",
+        "--alertname",
+        "DiskFull",
+        "--receiver",
+        "team.db",
+        "--source",
+        "default",
+    )
 
     assert result.exit_code == 0
     assert "DiskFull" in result.stdout
@@ -136,8 +165,9 @@ def test_metadata_filters_download_no_bodies(scenario, counted):
 
 
 def test_label_filters_read_only_the_bodies_metadata_could_not_rule_out(scenario, counted):
-    result = run(scenario.url, "list", "--alertname", "HighLatency", "--label",
-                 "instance=api-1", "--json")
+    result = run(
+        scenario.url, "list", "--alertname", "HighLatency", "--label", "instance=api-1", "--json"
+    )
 
     assert len(ndjson(result)) == 3
     assert sorted(counted[0].reads) == sorted(
@@ -215,6 +245,7 @@ def test_a_lost_local_sidecar_is_rebuilt_from_the_body(tmp_path):
 
 # --- show ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("how", ["full name", "sha256 prefix", "name suffix"])
 def test_show_finds_a_notification_by_name_id_or_suffix(scenario, how):
     name = scenario.name("captured")
@@ -256,16 +287,21 @@ def test_show_of_a_non_json_body_points_to_raw(scenario):
 
 # --- errors ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["show", "0123456789abcdef"], "alertarchive: error: no object matches '0123456789abcdef'"),
-        (["show", "alerts/dt=2026-01-01/hour=00/source=default/x.json"],
-         "alertarchive: error: no object 'alerts/dt=2026-01-01/hour=00/source=default/x.json'"),
+        (
+            ["show", "alerts/dt=2026-01-01/hour=00/source=default/x.json"],
+            "alertarchive: error: no object 'alerts/dt=2026-01-01/hour=00/source=default/x.json'",
+        ),
         (["show", ".json"], "alertarchive: error: '.json' matches 15 objects ("),
         (["list", "--since", "yesterday"], "alertarchive: error: 'yesterday' is not a time"),
-        (["list", "--label", "severity"],
-         "alertarchive: error: --label 'severity' is not key=value"),
+        (
+            ["list", "--label", "severity"],
+            "alertarchive: error: --label 'severity' is not key=value",
+        ),
         (["list", "--since", "1h", "--until", "2h"], "alertarchive: error: --until (2h) is before"),
     ],
 )
@@ -294,18 +330,25 @@ def test_usage_errors_exit_2_as_click_does(scenario):
 
 
 def test_the_archive_comes_from_ARCHIVE_URL_when_not_given(scenario):
-    result = CliRunner().invoke(cli_module.cli, ["list", "--json"],
-                                env={"ARCHIVE_URL": scenario.url})
+    result = CliRunner().invoke(
+        cli_module.cli, ["list", "--json"], env={"ARCHIVE_URL": scenario.url}
+    )
     assert result.exit_code == 0
     assert len(ndjson(result)) == 13
 
 
 # --- the installed command -------------------------------------------------------------------
 
+
 def _command(*args, env=None, stdout=subprocess.PIPE):
-    return subprocess.run([sys.executable, "-m", "alertarchive", *args], cwd=REPO,
-                          env={**os.environ, **(env or {})}, stdout=stdout,
-                          stderr=subprocess.PIPE, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "alertarchive", *args],
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        timeout=60,
+    )
 
 
 def test_python_m_alertarchive_is_the_same_command_with_examples_in_help():
@@ -317,10 +360,7 @@ def test_python_m_alertarchive_is_the_same_command_with_examples_in_help():
 
 
 def test_the_cli_imports_neither_the_receive_path_nor_the_gcs_client_for_local_archives():
-    probe = (
-        "import sys; from alertarchive import cli; "
-        "cli.main(['--archive', sys.argv[1], 'list'])"
-    )
+    probe = "import sys; from alertarchive import cli; cli.main(['--archive', sys.argv[1], 'list'])"
     script = (
         "import atexit, sys\n"
         "def check():\n"
@@ -329,8 +369,12 @@ def test_the_cli_imports_neither_the_receive_path_nor_the_gcs_client_for_local_a
         "    print('LOADED', loaded, file=sys.stderr)\n"
         "atexit.register(check)\n" + probe
     )
-    result = subprocess.run([sys.executable, "-c", script, str(REPO / "tests" / "data")],
-                            cwd=REPO, capture_output=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(REPO / "tests" / "data")],
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+    )
     assert b"LOADED []" in result.stderr
 
 
@@ -338,9 +382,23 @@ def test_colours_only_on_a_terminal_and_never_with_NO_COLOR(scenario):
     def through_pty(env):
         main, child = pty.openpty()
         process = subprocess.Popen(
-            [sys.executable, "-m", "alertarchive", "--archive", scenario.url, "list",
-             "--status", "firing", "--limit", "1"],
-            cwd=REPO, stdout=child, stderr=subprocess.PIPE, env={**os.environ, **env})
+            [
+                sys.executable,
+                "-m",
+                "alertarchive",
+                "--archive",
+                scenario.url,
+                "list",
+                "--status",
+                "firing",
+                "--limit",
+                "1",
+            ],
+            cwd=REPO,
+            stdout=child,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **env},
+        )
         os.close(child)
         output = b""
         while True:

@@ -21,8 +21,9 @@ def bucket_url(fake_gcs):
         patch.setenv("STORAGE_EMULATOR_HOST", fake_gcs.url)
         fake_gcs.create_bucket("cli-scenario")
         writer = ArchiveWriter("gs://cli-scenario/team-x")
-        scenario = Scenario(writer, writer.now, (ARCHIVE_DATA / "firing-group-of-3.json")
-                            .read_bytes())
+        scenario = Scenario(
+            writer, writer.now, (ARCHIVE_DATA / "firing-group-of-3.json").read_bytes()
+        )
     scenario.url = "gs://cli-scenario/team-x"
     return scenario
 
@@ -34,7 +35,9 @@ def emulator(isolated_environ, monkeypatch, fake_gcs):
 
 def run(archive_url, *args, env=None):
     return CliRunner().invoke(
-        cli_module.cli, ["--archive", archive_url, "--utc", *args], env=env,
+        cli_module.cli,
+        ["--archive", archive_url, "--utc", *args],
+        env=env,
         catch_exceptions=False,
     )
 
@@ -62,14 +65,34 @@ def test_metadata_filters_on_gcs_download_no_bodies(bucket_url, emulator, monkey
 
     monkeypatch.setattr(cli_module, "open_archive", opened)
 
-    result = run(bucket_url.url, "list", "--since", "7d", "--status", "firing", "--receiver",
-                 "team.db", "--json")
-    assert [r["name"] for r in ndjson(result)] == [bucket_url.name("disk_repeat"),
-                                                   bucket_url.name("disk_firing")]
+    result = run(
+        bucket_url.url,
+        "list",
+        "--since",
+        "7d",
+        "--status",
+        "firing",
+        "--receiver",
+        "team.db",
+        "--json",
+    )
+    assert [r["name"] for r in ndjson(result)] == [
+        bucket_url.name("disk_repeat"),
+        bucket_url.name("disk_firing"),
+    ]
     assert archives[0].reads == []
 
-    result = run(bucket_url.url, "list", "--since", "7d", "--alertname", "PayloadMulti",
-                 "--label", "instance=c", "--json")
+    result = run(
+        bucket_url.url,
+        "list",
+        "--since",
+        "7d",
+        "--alertname",
+        "PayloadMulti",
+        "--label",
+        "instance=c",
+        "--json",
+    )
     assert [r["name"] for r in ndjson(result)] == [bucket_url.name("captured")]
     assert archives[1].reads == [bucket_url.name("captured")]
 
@@ -77,8 +100,8 @@ def test_metadata_filters_on_gcs_download_no_bodies(bucket_url, emulator, monkey
 def test_show_raw_from_gcs_is_byte_exact(bucket_url, emulator):
     for key in ("hostile", "not_json"):
         sha = hashlib.sha256(bucket_url.bodies[key]).hexdigest()
-        assert run(bucket_url.url, "show", sha[:12], "--raw").stdout_bytes == (
-            bucket_url.bodies[key]
+        assert (
+            run(bucket_url.url, "show", sha[:12], "--raw").stdout_bytes == (bucket_url.bodies[key])
         )
 
 
@@ -96,8 +119,11 @@ def test_a_missing_bucket_is_one_line_and_exit_1(emulator):
 
 def test_missing_credentials_fail_fast_with_a_hint(isolated_environ, tmp_path):
     started = time.monotonic()
-    result = run("gs://some-bucket", "list",
-                 env={"GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "missing.json")})
+    result = run(
+        "gs://some-bucket",
+        "list",
+        env={"GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "missing.json")},
+    )
     elapsed = time.monotonic() - started
 
     assert result.exit_code == 1

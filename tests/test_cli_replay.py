@@ -23,8 +23,9 @@ def scenario(tmp_path_factory):
 def second_receiver(tmp_path_factory):
     """main.py:receive_alert served by functions-framework, archiving to its own directory."""
     workdir = tmp_path_factory.mktemp("second")
-    served = ServedFunction(workdir, {"ARCHIVE_URL": str(workdir / "archive"),
-                                      "WEBHOOK_TOKENS": TOKEN}).start()
+    served = ServedFunction(
+        workdir, {"ARCHIVE_URL": str(workdir / "archive"), "WEBHOOK_TOKENS": TOKEN}
+    ).start()
     served.archive_url = str(workdir / "archive")
     yield served
     served.stop()
@@ -32,7 +33,9 @@ def second_receiver(tmp_path_factory):
 
 def run(archive_url, *args, env=None):
     return CliRunner().invoke(
-        cli_module.cli, ["--archive", archive_url, "--utc", *args], env=env,
+        cli_module.cli,
+        ["--archive", archive_url, "--utc", *args],
+        env=env,
         catch_exceptions=False,
     )
 
@@ -46,8 +49,9 @@ def test_replayed_notifications_are_stored_byte_identical(scenario, second_recei
     keys = ["captured", "hostile", "disk_firing"]
     names = [scenario.name(key) for key in keys]
 
-    result = run(scenario.url, "replay", *names, "--to", second_receiver.url + "/",
-                 "--token", TOKEN)
+    result = run(
+        scenario.url, "replay", *names, "--to", second_receiver.url + "/", "--token", TOKEN
+    )
 
     assert result.exit_code == 0, result.output
     assert sorted(line.split()[0] for line in result.stdout.splitlines()) == ["201"] * 3
@@ -61,20 +65,38 @@ def test_replayed_notifications_are_stored_byte_identical(scenario, second_recei
 
 
 def test_replay_selects_by_window_and_filters_oldest_first(scenario, second_receiver):
-    result = run(scenario.url, "replay", "--since", "24h", "--status", "resolved",
-                 "--to", second_receiver.url + "/", env={"REPLAY_TOKEN": TOKEN})
+    result = run(
+        scenario.url,
+        "replay",
+        "--since",
+        "24h",
+        "--status",
+        "resolved",
+        "--to",
+        second_receiver.url + "/",
+        env={"REPLAY_TOKEN": TOKEN},
+    )
 
     assert result.exit_code == 0, result.output
     replayed = [line.split()[1] for line in result.stdout.splitlines()]
     assert replayed == [scenario.name(f"flappy_resolved_{i}") for i in range(3)] + [
-        scenario.name("latency_resolved")]
-    assert all(line.startswith("201 ") or line.startswith("200 ")
-               for line in result.stdout.splitlines())
+        scenario.name("latency_resolved")
+    ]
+    assert all(
+        line.startswith("201 ") or line.startswith("200 ") for line in result.stdout.splitlines()
+    )
 
 
 def test_a_refused_replay_reports_the_status_and_exits_1(scenario, second_receiver):
-    result = run(scenario.url, "replay", scenario.name("old"), "--to", second_receiver.url + "/",
-                 "--token", "wrong")
+    result = run(
+        scenario.url,
+        "replay",
+        scenario.name("old"),
+        "--to",
+        second_receiver.url + "/",
+        "--token",
+        "wrong",
+    )
 
     assert result.exit_code == 1
     assert result.stdout.startswith(f"401  {scenario.name('old')}  missing or wrong token")
@@ -84,8 +106,9 @@ def test_a_refused_replay_reports_the_status_and_exits_1(scenario, second_receiv
 def test_dry_run_sends_nothing(scenario, second_receiver):
     before = stored_sha256s(second_receiver.archive_url)
 
-    result = run(scenario.url, "replay", scenario.name("old"), "--to",
-                 second_receiver.url + "/", "--dry-run")
+    result = run(
+        scenario.url, "replay", scenario.name("old"), "--to", second_receiver.url + "/", "--dry-run"
+    )
 
     assert result.exit_code == 0
     assert result.stdout == (
@@ -95,8 +118,9 @@ def test_dry_run_sends_nothing(scenario, second_receiver):
 
 
 def test_an_unreachable_target_is_reported_and_exits_1(scenario):
-    result = run(scenario.url, "replay", scenario.name("old"), "--to",
-                 f"http://127.0.0.1:{free_port()}/")
+    result = run(
+        scenario.url, "replay", scenario.name("old"), "--to", f"http://127.0.0.1:{free_port()}/"
+    )
     assert result.exit_code == 1
     assert "---  " in result.stdout and "not delivered" in result.stdout
 

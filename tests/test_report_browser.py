@@ -14,8 +14,14 @@ from tests.support.archives import HOSTILE_NAME, build_scenario
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -35,8 +41,18 @@ def report_path(tmp_path_factory):
     path = root / "report.html"
     result = CliRunner().invoke(
         cli_module.cli,
-        ["--archive", scenario.url, "--utc", "report", "--since", "24h", "-o", str(path),
-         "--title", "Incident review"],
+        [
+            "--archive",
+            scenario.url,
+            "--utc",
+            "report",
+            "--since",
+            "24h",
+            "-o",
+            str(path),
+            "--title",
+            "Incident review",
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0
@@ -46,7 +62,9 @@ def report_path(tmp_path_factory):
 def chromium(browser, tmp_path, *args):
     return subprocess.run(
         [browser, *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-        capture_output=True, timeout=90, check=True,
+        capture_output=True,
+        timeout=90,
+        check=True,
     )
 
 
@@ -77,8 +95,9 @@ class RenderedDom(html.parser.HTMLParser):
 def test_the_report_renders_in_chromium_with_the_expected_episode_rows(
     browser, report_path, tmp_path
 ):
-    dom = RenderedDom(chromium(browser, tmp_path, "--dump-dom", report_path.as_uri()).stdout
-                      .decode())
+    dom = RenderedDom(
+        chromium(browser, tmp_path, "--dump-dom", report_path.as_uri()).stdout.decode()
+    )
 
     rows = {row["data-alertname"]: row for row in dom.rows}
     assert len(dom.rows) == 8
@@ -89,8 +108,9 @@ def test_the_report_renders_in_chromium_with_the_expected_episode_rows(
 
 
 def test_hostile_labels_do_not_run_in_the_browser(browser, report_path, tmp_path):
-    dom = RenderedDom(chromium(browser, tmp_path, "--dump-dom", report_path.as_uri()).stdout
-                      .decode())
+    dom = RenderedDom(
+        chromium(browser, tmp_path, "--dump-dom", report_path.as_uri()).stdout.decode()
+    )
 
     assert dom.title == "Incident review"
     assert "script" not in dom.tags
@@ -99,10 +119,10 @@ def test_hostile_labels_do_not_run_in_the_browser(browser, report_path, tmp_path
 
 def test_the_report_screenshot_is_drawn(browser, report_path, tmp_path):
     shot = tmp_path / "report.png"
-    chromium(browser, tmp_path, "--window-size=1400,900", f"--screenshot={shot}",
-             report_path.as_uri())
+    chromium(
+        browser, tmp_path, "--window-size=1400,900", f"--screenshot={shot}", report_path.as_uri()
+    )
 
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG")
     assert len(data) > 20_000  # a blank page is ~5 KB; the timeline and tables are not
-

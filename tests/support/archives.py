@@ -39,8 +39,11 @@ class ArchiveWriter:
         self.archive = archive or open_archive(archive_url)
         self.now = datetime.datetime.now(datetime.UTC)
         self.receiver = Receiver(
-            archive=self.archive, tokens=TokenSet(()), max_body_bytes=10 * 1024 * 1024,
-            validator=_validator(), clock=lambda: self.now,
+            archive=self.archive,
+            tokens=TokenSet(()),
+            max_body_bytes=10 * 1024 * 1024,
+            validator=_validator(),
+            clock=lambda: self.now,
         )
         app = flask.Flask("archive-writer")
 
@@ -51,12 +54,18 @@ class ArchiveWriter:
         app.add_url_rule("/<path:source>", "source", receive, methods=["GET", "POST"])
         self.client = app.test_client()
 
-    def post(self, body: bytes, at: datetime.datetime, source: str = "",
-             user_agent: str = ALERTMANAGER_USER_AGENT) -> dict[str, Any]:
+    def post(
+        self,
+        body: bytes,
+        at: datetime.datetime,
+        source: str = "",
+        user_agent: str = ALERTMANAGER_USER_AGENT,
+    ) -> dict[str, Any]:
         """Deliver one body as received at `at`; returns the receiver's answer (and status)."""
         self.now = at
         response = self.client.post(
-            f"/{source}", data=body,
+            f"/{source}",
+            data=body,
             headers={"Content-Type": "application/json", "User-Agent": user_agent},
         )
         answer = {"status_code": response.status_code, "text": response.get_data(as_text=True)}
@@ -83,9 +92,12 @@ def go_time(moment: datetime.datetime | None) -> str:
     return text.rstrip(".") + "Z"
 
 
-def alert(labels: dict[str, str], starts_at: datetime.datetime,
-          ends_at: datetime.datetime | None = None,
-          annotations: dict[str, str] | None = None) -> dict[str, Any]:
+def alert(
+    labels: dict[str, str],
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime | None = None,
+    annotations: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """One alert as Alertmanager sends it: resolved when ends_at is given."""
     return {
         "status": "resolved" if ends_at else "firing",
@@ -119,8 +131,13 @@ def notification(alerts: Iterable[dict[str, Any]], receiver: str = "team-a") -> 
     }
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     # Go's encoding/json escapes these even inside strings; byte-level tests should see them.
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escaped)
     return (text + "\n").encode()
 
@@ -159,32 +176,54 @@ class Scenario:
 
         latency = {"alertname": "HighLatency", "severity": "critical", "instance": "api-1"}
         post("latency_firing", notification([alert(latency, ago(hours=5))]), ago(hours=5))
-        post("latency_repeat", notification([alert(latency, ago(hours=5))]) + b" ",
-             ago(hours=4))
-        post("latency_resolved",
-             notification([alert(latency, ago(hours=5), ends_at=ago(hours=3, minutes=1))]),
-             ago(hours=3))
+        post("latency_repeat", notification([alert(latency, ago(hours=5))]) + b" ", ago(hours=4))
+        post(
+            "latency_resolved",
+            notification([alert(latency, ago(hours=5), ends_at=ago(hours=3, minutes=1))]),
+            ago(hours=3),
+        )
         disk = {"alertname": "DiskFull", "severity": "warning", "instance": "db-1"}
-        post("disk_firing", notification([alert(disk, ago(hours=2))], receiver="team\\.db"),
-             ago(hours=2))
-        post("disk_repeat", notification([alert(disk, ago(hours=2))], receiver="team\\.db")
-             + b"\n", ago(hours=1))
+        post(
+            "disk_firing",
+            notification([alert(disk, ago(hours=2))], receiver="team\\.db"),
+            ago(hours=2),
+        )
+        post(
+            "disk_repeat",
+            notification([alert(disk, ago(hours=2))], receiver="team\\.db") + b"\n",
+            ago(hours=1),
+        )
         flappy = {"alertname": "Flappy", "severity": "info", "instance": "web-1"}
         for index, hours in enumerate((10, 8, 6)):
             started = ago(hours=hours)
             post(f"flappy_firing_{index}", notification([alert(flappy, started)]), started)
-            post(f"flappy_resolved_{index}",
-                 notification([alert(flappy, started, ends_at=started + datetime.timedelta(
-                     minutes=25))]), started + datetime.timedelta(minutes=30))
+            post(
+                f"flappy_resolved_{index}",
+                notification(
+                    [alert(flappy, started, ends_at=started + datetime.timedelta(minutes=25))]
+                ),
+                started + datetime.timedelta(minutes=30),
+            )
         old = {"alertname": "OldAlert", "severity": "warning", "instance": "batch-1"}
         post("old", notification([alert(old, ago(days=3))], receiver="team-b"), ago(days=3))
         post("captured", captured, ago(minutes=30), source="eu")
-        hostile_labels = {"alertname": HOSTILE_NAME, "severity": "critical",
-                          "note": ANSI_VALUE, "city": UNICODE_NAME}
-        post("hostile", notification([alert(hostile_labels, ago(minutes=20)),
-                                      alert({"alertname": UNICODE_NAME, "severity": "warning"},
-                                            ago(minutes=20))], receiver="team-a"),
-             ago(minutes=20))
+        hostile_labels = {
+            "alertname": HOSTILE_NAME,
+            "severity": "critical",
+            "note": ANSI_VALUE,
+            "city": UNICODE_NAME,
+        }
+        post(
+            "hostile",
+            notification(
+                [
+                    alert(hostile_labels, ago(minutes=20)),
+                    alert({"alertname": UNICODE_NAME, "severity": "warning"}, ago(minutes=20)),
+                ],
+                receiver="team-a",
+            ),
+            ago(minutes=20),
+        )
         post("not_json", b"not json at all \x00\xff\xfe", ago(minutes=15))
         post("invalid", b'{"version":"4","status":"exploded","alerts":"nope"}', ago(minutes=10))
 
@@ -197,8 +236,11 @@ class Scenario:
 def build_scenario(root: pathlib.Path, now: datetime.datetime | None = None) -> Scenario:
     """The Scenario archived into a fresh local directory (scenario.url)."""
     writer = ArchiveWriter(str(root))
-    scenario = Scenario(writer, now or datetime.datetime.now(datetime.UTC),
-                        (DATA / "firing-group-of-3.json").read_bytes())
+    scenario = Scenario(
+        writer,
+        now or datetime.datetime.now(datetime.UTC),
+        (DATA / "firing-group-of-3.json").read_bytes(),
+    )
     scenario.url = str(root)
     return scenario
 

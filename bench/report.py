@@ -95,6 +95,7 @@ def markdown(results: dict) -> str:
     ]
     for section, render in (
         ("throughput", _throughput),
+        ("breakdown", _breakdown),
         ("cold_start", _cold_start),
         ("stages", _stages),
         ("memory", _memory),
@@ -127,6 +128,30 @@ def _throughput(rows: list[dict], meta: dict) -> list[str]:
             f"| {local['p50_ms']:.1f} / {local['p99_ms']:.1f} "
             f"| {gcs['p50_ms']:.1f} / {gcs['p99_ms']:.1f} |"
         )
+    return lines
+
+
+def _breakdown(rows: list[dict], meta: dict) -> list[str]:
+    by_key = {(row["server"], row["alerts"]): row for row in rows}
+    alerts_sizes = sorted({row["alerts"] for row in rows})
+    rounds = len(rows[0]["ratios"])
+    lines = [
+        f"## Where the time goes: local receiver, 16 connections (median of {rounds} rounds)",
+        "",
+        "The shipped receiver beside the same code with its fsyncs skipped, and with no write at",
+        "all (bench/breakdown/main.py, never deployed). The last column is the most any storage",
+        "could reach; the gap from it to the first is what a durable write costs.",
+        "",
+        "| alerts | hello/s | shipped/s (x hello) | without fsync/s (x hello) "
+        "| without storage/s (x hello) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for alerts in alerts_sizes:
+        cells = " | ".join(
+            f"{by_key[label, alerts]['rps']:.0f} ({by_key[label, alerts]['ratio']:.2f})"
+            for label in ("local", "without-fsync", "without-storage")
+        )
+        lines.append(f"| {alerts} | {by_key['hello', alerts]['rps']:.0f} | {cells} |")
     return lines
 
 

@@ -9,6 +9,7 @@ bench/results/latest.json. See bench/README.md for what each section measures an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import importlib.util
 import json
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -37,7 +39,10 @@ MEMORY_CHECKPOINTS = (1_000, 10_000)
 # fake-gcs-server takes ~100 uploads/s from the real client: 10,000 would take minutes.
 GCS_MEMORY_CHECKPOINTS = (1_000, 3_000)
 BUCKET = "bench"
-SECTIONS = ("throughput", "cold_start", "stages", "memory", "cli")
+SECTIONS = ("throughput", "breakdown", "cold_start", "stages", "memory", "cli")
+# The breakdown's cells, and how many times each server runs in each (median of the ratios).
+BREAKDOWN_CELLS = ((10, 16), (100, 16))
+BREAKDOWN_ROUNDS = 3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         templates = _templates(workdir)
         sections = {
             "throughput": lambda: throughput(workdir, templates, fake.url, args.threads, seconds),
+            "breakdown": lambda: breakdown(
+                workdir, templates, args.threads, seconds, 1 if args.quick else BREAKDOWN_ROUNDS
+            ),
             "cold_start": lambda: cold_start(workdir, fake.url, args.threads, cold_runs),
             "stages": lambda: _on_server_core(
                 lambda: stages.measure(workdir, emulator_client, BUCKET, args.quick)
@@ -147,6 +155,23 @@ def _servers(workdir: pathlib.Path, emulator: str, threads: int) -> list[servers
     ]
 
 
+@contextlib.contextmanager
+def _serving(
+    to_start: list[servers.FunctionServer], templates: dict[int, pathlib.Path]
+) -> Iterator[list[servers.FunctionServer]]:
+    """Start the servers, warm each up (first answer, then 1 s of load), stop them after."""
+    running = [server.start() for server in to_start]
+    try:
+        warm_up = payloads.notification(10, "warm-up")
+        for server in running:
+            server.first_answer(warm_up, (200, 201))
+            load.run(server.url, [templates[10]], 16, 1, f"warm-{server.label}")
+        yield running
+    finally:
+        for server in running:
+            server.stop()
+
+
 def throughput(
     workdir: pathlib.Path,
     templates: dict[int, pathlib.Path],
@@ -155,13 +180,8 @@ def throughput(
     seconds: float,
 ) -> list[dict]:
     """Every (size, connections) cell on each server back to back, so drift hits all alike."""
-    running = [server.start() for server in _servers(workdir, emulator, threads)]
     rows = []
-    try:
-        warm_up = payloads.notification(10, "warm-up")
-        for server in running:
-            server.first_answer(warm_up, (200, 201))
-            load.run(server.url, [templates[10]], 16, 1, f"warm-{server.label}")
+    with _serving(_servers(workdir, emulator, threads), templates) as running:
         for alerts in SIZES:
             for connections in CONNECTIONS:
                 cell = {}
@@ -189,10 +209,64 @@ def throughput(
                     f"  {alerts:>4} alerts x {connections:>2} connections: "
                     + ", ".join(f"{label} {result['rps']:.0f}/s" for label, result in cell.items())
                 )
-    finally:
-        for server in running:
-            server.stop()
     return rows
+
+
+def breakdown(
+    workdir: pathlib.Path,
+    templates: dict[int, pathlib.Path],
+    threads: int,
+    seconds: float,
+    rounds: int,
+) -> list[dict]:
+    """Where the local receiver's time goes: as shipped, without fsync, without any write.
+
+    Each round runs hello and the three receivers back to back in each cell; a server's
+    figure is the median over rounds of its ratio to that round's hello.
+    """
+    compared = [
+        servers.hello(workdir, threads),
+        servers.receiver("local", workdir, threads, str(workdir / "breakdown-local")),
+        *(
+            servers.receiver_without(
+                without, workdir, threads, str(workdir / f"breakdown-{without}")
+            )
+            for without in ("fsync", "storage")
+        ),
+    ]
+    ratios: dict[tuple[str, int], list[float]] = {}
+    rates: dict[tuple[str, int], list[float]] = {}
+    with _serving(compared, templates) as running:
+        for round_index in range(rounds):
+            for alerts, connections in BREAKDOWN_CELLS:
+                cell = {
+                    server.label: load.run(
+                        server.url,
+                        [templates[alerts]],
+                        connections,
+                        seconds,
+                        f"breakdown-{server.label}-{alerts}-{round_index}",
+                    )["rps"]
+                    for server in running
+                }
+                for label, rps in cell.items():
+                    rates.setdefault((label, alerts), []).append(rps)
+                    ratios.setdefault((label, alerts), []).append(rps / cell["hello"])
+                _progress(
+                    f"  round {round_index + 1}, {alerts:>4} alerts: "
+                    + ", ".join(f"{label} {rps:.0f}/s" for label, rps in cell.items())
+                )
+    return [
+        {
+            "server": label,
+            "alerts": alerts,
+            "connections": dict(BREAKDOWN_CELLS)[alerts],
+            "rps": round(statistics.median(rates[label, alerts]), 1),
+            "ratio": round(statistics.median(ratios[label, alerts]), 3),
+            "ratios": [round(ratio, 3) for ratio in ratios[label, alerts]],
+        }
+        for label, alerts in ratios
+    ]
 
 
 def cold_start(workdir: pathlib.Path, emulator: str, threads: int, runs: int) -> dict:

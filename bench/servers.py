@@ -22,12 +22,14 @@ CLIENT_CPU = "1"
 PINNING = {"enabled": True}
 TOKEN = "bench-token-5b0c3e9a"
 HELLO_SOURCE = REPO / "bench" / "hello" / "main.py"
+BREAKDOWN_SOURCE = REPO / "bench" / "breakdown" / "main.py"
 MALLOC_ARENA_MAX = "2"
 _RECEIVER_VARIABLES = (
     *config.VARIABLES,
     "STORAGE_EMULATOR_HOST",
     "THREADS",
     "WORKERS",
+    "BENCH_WITHOUT",
 )
 
 
@@ -166,6 +168,16 @@ def receiver(
     if emulator:
         env["STORAGE_EMULATOR_HOST"] = emulator
     return FunctionServer(label, REPO / "main.py", "receive_alert", env, workdir, threads)
+
+
+def receiver_without(
+    without: str, workdir: pathlib.Path, threads: int, archive_url: str
+) -> FunctionServer:
+    """The receiver with its fsyncs (`fsync`) or its whole write (`storage`) taken away."""
+    env = {"ARCHIVE_URL": archive_url, "WEBHOOK_TOKENS": TOKEN, "BENCH_WITHOUT": without}
+    return FunctionServer(
+        f"without-{without}", BREAKDOWN_SOURCE, "receive_alert", env, workdir, threads
+    )
 
 
 def fake_gcs(workdir: pathlib.Path) -> FakeGcs:

@@ -48,7 +48,7 @@ BREAKDOWN_ROUNDS = 3
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="2 s per load cell and fewer repetitions (~2 minutes)"
+        "--quick", action="store_true", help="2 s per load cell and fewer repetitions (~4 minutes)"
     )
     parser.add_argument("--seconds", type=float, help="duration of each load cell")
     parser.add_argument("--cold-runs", type=int, help="cold starts per server (median)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import concurrent.futures
 import errno
 import os
+import stat
 import threading
 import time
 
@@ -169,6 +170,14 @@ def test_local_create_leaves_only_the_body_and_its_sidecar(tmp_path, staged):
 
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert files == [NAME, NAME + ".meta"]
+
+
+@pytest.mark.parametrize("staged", [False, True], ids=["unnamed", "staged"])
+def test_local_files_are_readable_by_the_receivers_user_only(tmp_path, staged):
+    LocalArchive(tmp_path, staged=staged).create(NAME, BODY, METADATA, "application/json")
+
+    modes = {stat.S_IMODE((tmp_path / name).stat().st_mode) for name in (NAME, NAME + ".meta")}
+    assert modes == {0o600}
 
 
 def test_local_falls_back_to_staging_where_the_filesystem_has_no_unnamed_files(

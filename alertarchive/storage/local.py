@@ -24,6 +24,9 @@ METADATA_SUFFIX = ".meta"
 _STAGING = ".tmp"
 _UNNAMED_FLAGS = getattr(os, "O_TMPFILE", 0) | os.O_WRONLY | os.O_CLOEXEC
 _PROC_FD = "/proc/self/fd/{}"
+# Notifications can name internal hosts and people: readable by the receiver's user only, as
+# tempfile.mkstemp makes the staged files.
+_FILE_MODE = 0o600
 # What open(O_TMPFILE) fails with where the filesystem or kernel has no unnamed files.
 _NO_UNNAMED_FILES = (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL)
 
@@ -183,11 +186,11 @@ def _sidecar(path: pathlib.Path) -> pathlib.Path:
 def _open_unnamed(folder: str) -> int:
     """A file in folder that has no name yet (O_TMPFILE): it vanishes if we crash before link."""
     try:
-        return os.open(folder, _UNNAMED_FLAGS, 0o644)
+        return os.open(folder, _UNNAMED_FLAGS, _FILE_MODE)
     except FileNotFoundError:
         # Only the first write into an hour's folder pays for the mkdir.
         os.makedirs(folder, exist_ok=True)
-        return os.open(folder, _UNNAMED_FLAGS, 0o644)
+        return os.open(folder, _UNNAMED_FLAGS, _FILE_MODE)
 
 
 def _write_durably(descriptor: int, data: bytes) -> None:

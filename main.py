@@ -11,10 +11,9 @@ from alertarchive.receive import Receiver
 
 try:
     _settings = Settings.from_environ(os.environ)
+    _receiver = Receiver.from_settings(_settings)
 except ConfigError as error:
     raise SystemExit(f"alertarchive cannot start: {error}") from None
-
-_receiver = Receiver.from_settings(_settings)
 
 # functions-framework imports this module in gunicorn's master and then forks the worker.
 # Freezing what the imports built keeps the worker's garbage collector from writing to, and

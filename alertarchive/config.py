@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from alertarchive.storage import check_archive_url
+
 # Every environment variable Settings.from_environ reads (K_SERVICE is set by the platform).
 VARIABLES = (
     "ARCHIVE_URL",
@@ -31,6 +33,8 @@ class Settings:
     tokens: tuple[str, ...]
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     storage_timeout_seconds: float = DEFAULT_STORAGE_TIMEOUT_SECONDS
+    # On Cloud Functions/Cloud Run (K_SERVICE set), where the instance disk is discarded.
+    on_cloud: bool = False
 
     @property
     def authenticated(self) -> bool:
@@ -53,12 +57,18 @@ class Settings:
                     "Set ARCHIVE_URL=gs://BUCKET[/PREFIX]."
                 )
             archive_url = DEFAULT_LOCAL_ARCHIVE
+        try:
+            check_archive_url(archive_url)
+        except ValueError as error:
+            raise ConfigError(f"ARCHIVE_URL={archive_url!r}: {error}.") from None
 
         tokens = parse_tokens(environ.get("WEBHOOK_TOKENS", ""))
         allow_unauthenticated = _parse_bool(environ, "ALLOW_UNAUTHENTICATED", default=False)
         if not tokens and on_cloud and not allow_unauthenticated:
+            given = environ.get("WEBHOOK_TOKENS", "").strip()
             raise ConfigError(
-                "WEBHOOK_TOKENS is not set: anyone who finds the URL could write to the archive. "
+                ("WEBHOOK_TOKENS holds no token" if given else "WEBHOOK_TOKENS is not set")
+                + ": anyone who finds the URL could write to the archive. "
                 "Set WEBHOOK_TOKENS=<token>[,<token>...] (or ALLOW_UNAUTHENTICATED=true to accept "
                 "that risk)."
             )
@@ -69,6 +79,7 @@ class Settings:
             storage_timeout_seconds=_parse_number(
                 environ, "STORAGE_TIMEOUT_SECONDS", float, DEFAULT_STORAGE_TIMEOUT_SECONDS
             ),
+            on_cloud=on_cloud,
         )
 
 
@@ -88,6 +99,9 @@ def _parse_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={value!r} is not a boolean; use true or false.")
 
 
+_KIND_NAMES = {int: "whole number of bytes", float: "number of seconds"}
+
+
 def _parse_number(environ: Mapping[str, str], name: str, kind: type, default: float) -> float:
     value = environ.get(name, "").strip()
     if not value:
@@ -95,7 +109,7 @@ def _parse_number(environ: Mapping[str, str], name: str, kind: type, default: fl
     try:
         number = kind(value)
     except ValueError:
-        raise ConfigError(f"{name}={value!r} is not a {kind.__name__}.") from None
+        raise ConfigError(f"{name}={value!r} is not a {_KIND_NAMES[kind]}.") from None
     if number <= 0:
         raise ConfigError(f"{name}={value!r} must be greater than 0.")
     return number

@@ -22,7 +22,7 @@ import orjson
 
 from alertarchive import logs, naming, record
 from alertarchive.auth import CHALLENGE, TokenSet
-from alertarchive.config import Settings
+from alertarchive.config import ConfigError, Settings
 from alertarchive.notification import NotJsonObject, Summary, parse_json_object, summarize
 from alertarchive.schema import NotificationValidator, explain
 from alertarchive.storage import Archive, StorageUnavailable, open_archive
@@ -58,7 +58,10 @@ class Outcome:
 
     @classmethod
     def text(cls, status_code: int, outcome: str, line: str, **headers: str) -> Outcome:
-        return cls(status_code, outcome, (line + "\n").encode(), {**_TEXT, **headers})
+        """A one-line answer, which the log line repeats as its `reason`."""
+        return cls(
+            status_code, outcome, (line + "\n").encode(), {**_TEXT, **headers}, {"reason": line}
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,13 +103,28 @@ class Receiver:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Receiver:
-        archive = open_archive(settings.archive_url, settings.storage_timeout_seconds)
+        """The receiver the settings describe.
+
+        Raises:
+            ConfigError: ARCHIVE_URL names nothing this can write to.
+        """
+        try:
+            archive = open_archive(settings.archive_url, settings.storage_timeout_seconds)
+        except ValueError as error:
+            raise ConfigError(f"ARCHIVE_URL={settings.archive_url!r}: {error}.") from None
         receiver = cls(
             archive=DeadlineArchive(archive, settings.storage_timeout_seconds),
             tokens=TokenSet(settings.tokens),
             max_body_bytes=settings.max_body_bytes,
         )
         logs.emit("INFO", f"alertarchive receiver archiving to {archive.url}", archive=archive.url)
+        if settings.on_cloud and not settings.archive_url.startswith("gs://"):
+            logs.emit(
+                "WARNING",
+                f"ARCHIVE_URL={settings.archive_url} is a local path on Cloud Functions/Cloud Run: "
+                "the instance disk is discarded, so only a mounted volume keeps what is archived "
+                "there; use gs://BUCKET[/PREFIX] otherwise",
+            )
         if not settings.tokens:
             logs.emit(
                 "WARNING",
@@ -126,8 +144,16 @@ class Receiver:
         return outcome.body, outcome.status_code, outcome.headers
 
     def _answer(self, request: Request) -> Outcome:
-        if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
-            return Outcome(200, "health", b'{"status":"ok"}\n', dict(_JSON))
+        if request.path == HEALTH_PATH:
+            if request.method in ("GET", "HEAD"):
+                return Outcome(200, "health", b'{"status":"ok"}\n', dict(_JSON))
+            # Not a source called "healthz": a probe with the wrong method must not archive.
+            return Outcome.text(
+                405,
+                "rejected",
+                f"method {request.method} not allowed on {HEALTH_PATH}; GET it",
+                Allow="GET, HEAD",
+            )
         if request.method != "POST":
             return Outcome.text(
                 405,

@@ -36,6 +36,47 @@ def test_on_cloud_without_tokens_refuses_to_start():
         Settings.from_environ({"K_SERVICE": "alertarchive", "ARCHIVE_URL": "gs://b"})
 
 
+def test_on_cloud_a_token_list_without_tokens_is_refused_as_such():
+    with pytest.raises(ConfigError, match="WEBHOOK_TOKENS holds no token"):
+        Settings.from_environ({"K_SERVICE": "a", "ARCHIVE_URL": "gs://b", "WEBHOOK_TOKENS": " , "})
+
+
+@pytest.mark.parametrize(
+    "url,says",
+    [
+        ("gcs://my-bucket", "gcs:// is not supported"),
+        ("s3://my-bucket/alerts", "s3:// is not supported"),
+        ("https://storage.googleapis.com/my-bucket", "https:// is not supported"),
+        ("gs:/my-bucket", "not a gs:// URL"),
+        ("gs:my-bucket", "not a gs:// URL"),
+    ],
+)
+def test_archive_urls_no_backend_serves_are_refused_saying_what_works(url, says):
+    with pytest.raises(ConfigError, match=f"ARCHIVE_URL='{url}': {says}; use gs://BUCKET"):
+        Settings.from_environ({"ARCHIVE_URL": url})
+
+
+def test_an_archive_url_naming_a_file_is_refused_at_start(tmp_path):
+    from alertarchive.receive import Receiver
+
+    (tmp_path / "archive").write_text("not a directory")
+    settings = Settings.from_environ({"ARCHIVE_URL": str(tmp_path / "archive")})
+
+    with pytest.raises(ConfigError, match="is a file, not a directory"):
+        Receiver.from_settings(settings)
+
+
+def test_a_local_archive_on_cloud_starts_with_a_warning_about_the_discarded_disk(tmp_path, capfd):
+    from alertarchive.receive import Receiver
+
+    settings = Settings.from_environ(
+        {"K_SERVICE": "a", "ARCHIVE_URL": str(tmp_path / "mnt"), "WEBHOOK_TOKENS": "t"}
+    )
+    Receiver.from_settings(settings)
+
+    assert "only a mounted volume keeps what is archived" in capfd.readouterr().out
+
+
 def test_on_cloud_without_tokens_starts_when_explicitly_allowed():
     settings = Settings.from_environ(
         {"K_SERVICE": "a", "ARCHIVE_URL": "gs://b", "ALLOW_UNAUTHENTICATED": "true"}
@@ -77,6 +118,23 @@ def test_served_function_exits_with_the_message_when_misconfigured_on_cloud(tmp_
 
     assert result.returncode == 1
     assert "alertarchive cannot start: ARCHIVE_URL is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_served_function_exits_with_the_message_when_the_archive_is_a_file(tmp_path):
+    (tmp_path / "archive").write_text("")
+    result = subprocess.run(
+        [sys.executable, "-c", "import main"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"ARCHIVE_URL": str(tmp_path / "archive"), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "alertarchive cannot start: ARCHIVE_URL=" in result.stderr
+    assert "is a file, not a directory" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -66,15 +66,39 @@ class Archive(Protocol):
         """
 
 
+URL_FORMS = "gs://BUCKET[/PREFIX], file:///path or a directory path"
+
+
+def check_archive_url(url: str) -> None:
+    """Refuse a URL that no backend serves, rather than archive to a folder named after it.
+
+    Raises:
+        ValueError: naming the forms that work.
+    """
+    scheme, separator, _ = url.partition("://")
+    if separator and scheme not in ("gs", "file"):
+        raise ValueError(f"{scheme}:// is not supported; use {URL_FORMS}")
+    if not separator and url.lower().startswith(("gs:", "gcs:")):
+        raise ValueError(f"not a gs:// URL; use {URL_FORMS}")
+
+
 def open_archive(url: str, timeout_seconds: float = 8.0) -> Archive:
     """The archive an ARCHIVE_URL names: `gs://bucket[/prefix]`, `file://dir` or a path.
 
     The GCS client is imported only for gs:// URLs: it costs ~0.3 s of start-up.
+
+    Raises:
+        ValueError: the URL names no archive this could write (see check_archive_url), or
+            a local path that is a file.
     """
+    check_archive_url(url)
     if url.startswith("gs://"):
         from alertarchive.storage.gcs import GcsArchive
 
         return GcsArchive.from_url(url, timeout_seconds=timeout_seconds)
     from alertarchive.storage.local import LocalArchive
 
-    return LocalArchive.from_url(url)
+    archive = LocalArchive.from_url(url)
+    if archive.root.exists() and not archive.root.is_dir():
+        raise ValueError(f"{archive.root} is a file, not a directory; use {URL_FORMS}")
+    return archive

@@ -268,6 +268,32 @@ def test_health_check_answers_200_without_credentials(client):
     assert response.get_json() == {"status": "ok"}
 
 
+def test_posting_to_the_health_check_is_405_and_archives_nothing(client, archive_dir):
+    response = client.post("/healthz", data=FIRING, headers=AUTH)
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD"
+    assert not archive_dir.exists() or not any(archive_dir.rglob("*.json"))
+
+
+@pytest.mark.parametrize(
+    "path,headers,says",
+    [
+        ("/bad source", AUTH, "source must be"),
+        ("/", {**AUTH, "Content-Type": "text/plain"}, "Content-Type text/plain is not JSON"),
+        ("/", {**AUTH, "Content-Encoding": "gzip"}, "Content-Encoding gzip is not supported"),
+        ("/", {"Content-Type": "application/json"}, "missing or wrong token"),
+    ],
+)
+def test_refusals_log_the_reason_they_answered(client, capfd, path, headers, says):
+    client.post(path, data=FIRING, headers=headers)
+
+    [line] = [
+        json.loads(line) for line in capfd.readouterr().out.splitlines() if "httpRequest" in line
+    ]
+    assert says in line["reason"]
+
+
 @pytest.mark.parametrize(
     "path,query", [("/eu-west", ""), ("/", "?source=eu-west"), ("/eu-west", "?source=eu-west")]
 )

@@ -74,13 +74,25 @@ def window(
     """The window between --since and --until (default: now).
 
     Raises:
-        BadWindow: unparsable values, or an end before the start.
+        BadWindow: unparsable values, a start in the future, or an end before the start.
     """
     start = parse_moment(since, now, zone)
+    if start > now:
+        # Whatever the end, such a window is empty; a typo or a wrong zone is the likely cause.
+        raise BadWindow(
+            f"--since {since} is in the future (now is {_minute(now, zone)}); "
+            "nothing can have been received yet"
+        )
     end = parse_moment(until, now, zone) if until else now
     if end < start:
-        raise BadWindow(f"--until ({until}) is before --since ({since})")
+        raise BadWindow(f"--until {until} is before --since {since}")
     return Window(start.astimezone(datetime.UTC), end.astimezone(datetime.UTC))
+
+
+def _minute(moment: datetime.datetime, zone: datetime.tzinfo | None) -> str:
+    """A moment in the zone times are read in, to the minute: `2026-11-27T07:10Z`."""
+    shown = moment.astimezone(zone).isoformat(timespec="minutes")
+    return shown.removesuffix("+00:00") + "Z" if shown.endswith("+00:00") else shown
 
 
 def day_folder(kind: str, day: datetime.date) -> str:

@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import pty
+import re
 import subprocess
 import sys
 
@@ -302,7 +303,10 @@ def test_show_of_a_non_json_body_points_to_raw(scenario):
             ["list", "--label", "severity"],
             "alertarchive: error: --label 'severity' is not key=value",
         ),
-        (["list", "--since", "1h", "--until", "2h"], "alertarchive: error: --until (2h) is before"),
+        (
+            ["list", "--since", "1h", "--until", "2h"],
+            "alertarchive: error: --until 2h is before --since 1h\n",
+        ),
     ],
 )
 def test_errors_are_one_line_and_exit_1(scenario, args, message):
@@ -312,6 +316,31 @@ def test_errors_are_one_line_and_exit_1(scenario, args, message):
     assert result.stdout == ""
     assert result.stderr.startswith(message)
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["list", "--quarantined"],
+        ["stats"],
+        ["report", "-o", os.devnull],
+        ["export"],
+        ["replay", "--to", "http://127.0.0.1:9/"],
+    ],
+)
+def test_a_since_in_the_future_is_refused_with_the_time_it_is_now(scenario, command):
+    tomorrow = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).date()
+
+    result = run(scenario.url, *command, "--since", tomorrow.isoformat())
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert re.fullmatch(
+        rf"alertarchive: error: --since {tomorrow} is in the future "
+        r"\(now is \d{4}-\d\d-\d\dT\d\d:\d\dZ\); nothing can have been received yet\n",
+        result.stderr,
+    )
 
 
 def test_a_missing_archive_directory_is_one_clear_line(tmp_path):

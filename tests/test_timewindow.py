@@ -39,8 +39,29 @@ def test_unreadable_times_are_refused_with_the_accepted_forms(text):
 
 
 def test_a_window_ending_before_it_starts_is_refused():
-    with pytest.raises(BadWindow, match="before"):
+    with pytest.raises(BadWindow, match=r"^--until 2h is before --since 1h$"):
         timewindow.window("1h", "2h", NOW, UTC)
+
+
+@pytest.mark.parametrize("until", [None, "2026-11-29"])
+def test_a_since_in_the_future_says_so_and_what_time_it_is(until):
+    with pytest.raises(BadWindow) as refused:
+        timewindow.window("2026-11-28", until, NOW, UTC)
+
+    assert str(refused.value) == (
+        "--since 2026-11-28 is in the future (now is 2026-11-27T04:30Z); "
+        "nothing can have been received yet"
+    )
+
+
+def test_now_is_shown_in_the_display_zone_with_its_offset():
+    tokyo = datetime.timezone(datetime.timedelta(hours=9))
+    with pytest.raises(BadWindow, match=r"\(now is 2026-11-27T13:30\+09:00\)"):
+        timewindow.window("2026-11-27T14:00", None, NOW, tokyo)
+
+
+def test_a_window_starting_now_is_not_in_the_future():
+    assert timewindow.window(NOW.isoformat(), None, NOW, UTC) == Window(NOW, NOW)
 
 
 def test_a_window_within_one_day_lists_only_its_hours():

@@ -395,7 +395,8 @@ def _stats_for(
     span = app.window(since, until)
     entries = app.catalog.entries(span, filters)
     documents = app.catalog.documents(entries)
-    quarantined = len(app.catalog.entries(span, quarantined=True))
+    # The same selection `list --quarantined` makes with these options.
+    quarantined = len(app.catalog.entries(span, filters, quarantined=True))
     return compute(span, entries, documents, quarantined, flap_episodes), entries
 
 

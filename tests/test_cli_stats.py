@@ -84,6 +84,46 @@ def test_stats_honours_filters(scenario):
     assert figures["by_alertname"] == {"DiskFull": 2}
 
 
+@pytest.mark.parametrize(
+    ("filters", "quarantined"),
+    [
+        ([], 2),
+        (["--source", "default"], 2),
+        (["--source", "eu"], 0),
+        (["--receiver", "nobody"], 0),
+        (["--status", "firing"], 0),
+        (["--label", "severity=critical"], 0),
+        (["--since", "12m"], 1),
+    ],
+)
+def test_stats_counts_the_quarantined_bodies_list_quarantined_finds_with_the_same_filters(
+    scenario, filters, quarantined
+):
+    window = [] if "--since" in filters else ["--since", "24h"]
+    listed = run(scenario.url, "list", "--quarantined", *window, *filters, "--json")
+
+    figures = json.loads(run(scenario.url, "stats", *window, *filters, "--json").stdout)
+
+    assert figures["quarantined"] == quarantined
+    assert len(listed.stdout.splitlines()) == quarantined
+
+
+def test_stats_of_a_receiver_with_nothing_counts_nothing_quarantined(scenario):
+    result = run(scenario.url, "stats", "--receiver", "nobody")
+
+    assert result.stdout.splitlines()[1] == "0 notifications, 0 alerts, 0 episodes, 0 quarantined"
+
+
+def test_the_report_header_counts_the_quarantined_bodies_of_its_filters(scenario, tmp_path):
+    everything, eu_only = tmp_path / "all.html", tmp_path / "eu.html"
+
+    run(scenario.url, "report", "-o", str(everything))
+    run(scenario.url, "report", "--source", "eu", "-o", str(eu_only))
+
+    assert "<strong>2</strong> quarantined" in everything.read_text(encoding="utf-8")
+    assert "<strong>0</strong> quarantined" in eu_only.read_text(encoding="utf-8")
+
+
 def test_episodes_follow_fingerprint_and_startsat_across_notifications(scenario):
     from alertarchive.notification import parse_json_object
 

@@ -7,6 +7,7 @@ the body. A body is downloaded only for entries the metadata could not rule out.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import dataclasses
 import datetime
@@ -37,7 +38,33 @@ class BadFilter(ValueError):
 
 
 class AmbiguousName(LookupError):
-    """A short name that matches more than one object."""
+    """A short name that matches more than one object; the message says how to pick one."""
+
+    def __init__(self, wanted: str, candidates: Sequence[Entry]) -> None:
+        self.candidates = tuple(candidates)
+        super().__init__(_how_to_choose(wanted, self.candidates))
+
+    @property
+    def one_body(self) -> bool:
+        """Whether every candidate holds the same bytes (one body received more than once)."""
+        return len({candidate.sha256 for candidate in self.candidates}) == 1
+
+
+def _how_to_choose(wanted: str, candidates: Sequence[Entry]) -> str:
+    matches = f"{wanted!r} matches {len(candidates)} objects"
+    if len({candidate.sha256 for candidate in candidates}) > 1:
+        return f"{matches}: give more of the name or ID"
+    # The ID is the body's hash, so more digits cannot help: the copies differ only in
+    # where (source) and when (hour partition) they were received.
+    per_source = collections.Counter(candidate.source for candidate in candidates)
+    unique = " or ".join(f"--source {source}" for source, count in per_source.items() if count == 1)
+    if len(per_source) == len(candidates):
+        return f"{matches}, one body stored under {len(candidates)} sources: add {unique}"
+    either = f"add {unique}, or " if unique else ""
+    return (
+        f"{matches}, one body received {len(candidates)} times: "
+        f"{either}give the full name of the one you want"
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +91,7 @@ class Entry:
 
     @property
     def short_id(self) -> str:
-        """The first 12 hex digits of the body's sha256: enough for `show`."""
+        """The first 12 hex digits of the body's sha256: what `show` and `replay` take."""
         return self.sha256[:12]
 
     def record(self) -> dict[str, Any]:
@@ -357,22 +384,42 @@ class Catalog:
         self.progress.advance()
         return body
 
-    def find(self, text: str) -> Entry:
+    def find(self, text: str, sources: Sequence[str] = ()) -> Entry:
         """The one object a full name, a unique name suffix or a sha256 prefix points to.
+
+        Args:
+            text: what the user typed.
+            sources: when given, only objects stored under one of these sources count
+                (the same body received under two sources has one ID).
 
         Raises:
             NotFound: nothing matches.
             AmbiguousName: several objects match.
         """
         wanted = text.strip()
+        if not wanted:
+            raise NotFound("no object name given")
         if wanted.startswith((f"{naming.ARCHIVED}/", f"{naming.QUARANTINED}/")):
             stored = self.archive.stat(wanted)
             body = None if stored.metadata else self.archive.read(wanted)
-            return entry_from(stored, body)
+            matches = [entry_from(stored, body)]
+        else:
+            matches = self._matching(wanted)
+        chosen = [entry for entry in matches if entry.source in sources] if sources else matches
+        if not chosen:
+            stored_under = sorted({entry.source for entry in matches})
+            others = " or ".join(f"--source {source}" for source in stored_under)
+            raise NotFound(
+                f"no object matches {wanted!r} with --source {', '.join(sources)}; try {others}"
+            )
+        if len(chosen) > 1:
+            chosen.sort(key=lambda entry: (entry.received_at, entry.name), reverse=True)
+            raise AmbiguousName(wanted, chosen)
+        return chosen[0]
+
+    def _matching(self, wanted: str) -> list[Entry]:
         lowered = wanted.lower()
         by_hash = len(lowered) >= _MIN_ID_CHARS and _HEX.fullmatch(lowered) is not None
-        if not wanted:
-            raise NotFound("no object name given")
         matches = [
             entry
             for entry in self._list([f"{naming.ARCHIVED}/", f"{naming.QUARANTINED}/"])
@@ -383,13 +430,7 @@ class Catalog:
             if _HEX.fullmatch(lowered) and not by_hash:
                 hint = f" (an ID needs at least {_MIN_ID_CHARS} hex digits)"
             raise NotFound(f"no object matches {wanted!r} in {self.archive.url}{hint}")
-        if len(matches) > 1:
-            shown = ", ".join(entry.name for entry in matches[:3])
-            more = f" and {len(matches) - 3} more" if len(matches) > 3 else ""
-            raise AmbiguousName(
-                f"{wanted!r} matches {len(matches)} objects ({shown}{more}); give more of the name"
-            )
-        return matches[0]
+        return matches
 
     def _map(self, function: Callable[[str], T], items: Sequence[str]) -> Iterator[T]:
         if len(items) <= 1:

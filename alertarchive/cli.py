@@ -26,6 +26,8 @@ from alertarchive.stats import Stats, compute
 from alertarchive.storage import Archive, NotFound, StorageUnavailable, open_archive
 
 DEFAULT_ARCHIVE = "./archive"
+# An ambiguous name lists this many of the objects it matches.
+CANDIDATES_SHOWN = 10
 # Reads may wait longer than the receiver's writes (nobody is waiting on the other end),
 # but a CLI that hangs for minutes on an unreachable bucket is worse than an error.
 STORAGE_TIMEOUT_SECONDS = 20.0
@@ -33,10 +35,16 @@ _EXPECTED_ERRORS = (StorageUnavailable, NotFound, AmbiguousName, ValueError, OSE
 
 
 class CommandError(click.ClickException):
-    """An error a user can act on: printed as one line, exit code 1."""
+    """An error a user can act on: one line (then any detail lines), exit code 1."""
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
 
     def show(self, file: Any = None) -> None:
         click.echo(f"alertarchive: error: {clean(self.format_message())}", err=True)
+        for line in self.details:
+            click.echo(clean(line), err=True)
 
 
 class ArchiveCommands(click.Group):
@@ -94,6 +102,34 @@ class App:
 
     def window(self, since: str, until: str | None) -> timewindow.Window:
         return timewindow.window(since, until, self.now, self.zone)
+
+    def find(self, name: str, sources: Sequence[str] = (), any_copy: bool = False) -> Entry:
+        """The object NAME points to; an ambiguous NAME is an error listing what it matches.
+
+        Args:
+            name: an object name, a unique end of one, or an ID.
+            sources: only objects stored under these sources.
+            any_copy: when NAME matches copies of one body, the newest will do (the caller
+                prints only the body, which is the same bytes in every copy).
+        """
+        try:
+            return self.catalog.find(name, sources)
+        except AmbiguousName as error:
+            if any_copy and error.one_body:
+                return error.candidates[0]
+            raise CommandError(str(error), self._candidate_lines(error.candidates)) from None
+
+    def _candidate_lines(self, candidates: Sequence[Entry]) -> list[str]:
+        shown = candidates[:CANDIDATES_SHOWN]
+        source_width = max(len(entry.source) for entry in shown)
+        lines = [
+            f"  {self.terminal.time(entry.received_at)} {self.terminal.zone_name}  "
+            f"{entry.source:<{source_width}}  {entry.name}"
+            for entry in shown
+        ]
+        if len(candidates) > len(shown):
+            lines.append(f"  … and {len(candidates) - len(shown)} more")
+        return lines
 
 
 pass_app = click.make_pass_decorator(App)
@@ -295,19 +331,32 @@ def _print_entries(terminal: Terminal, entries: Sequence[Entry], quarantined: bo
 
 @cli.command()
 @click.argument("name")
-@click.option("--raw", is_flag=True, help="Write the exact bytes received to stdout.")
+@click.option(
+    "--source",
+    metavar="SOURCE",
+    help="The copy stored under this source tag, when one body was received under several.",
+)
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Write the exact bytes received to stdout (any copy of the body will do).",
+)
 @click.option("--json", "as_json", is_flag=True, help="The body as indented JSON.")
 @pass_app
-def show(app: App, name: str, raw: bool, as_json: bool) -> None:
+def show(app: App, name: str, source: str | None, raw: bool, as_json: bool) -> None:
     """Show one notification: NAME is the object name, a unique end of it, or the ID from list.
+
+    The ID is the start of the body's sha256, so one body received under two sources (or
+    again in a later hour) has one ID; --source or the full name tells the copies apart.
 
     \b
     Examples:
       alertarchive show 3f9a1c2b7e10
+      alertarchive show 3f9a1c2b7e10 --source eu-west
       alertarchive show alerts/dt=2026-11-27/hour=04/source=default/firing-X-<sha256>.json
       alertarchive show 3f9a1c2b7e10 --raw | sha256sum
     """  # noqa: D301
-    entry = app.catalog.find(name)
+    entry = app.find(name, (source,) if source else (), any_copy=raw or as_json)
     body = app.archive.read(entry.name)
     if raw:
         out = sys.stdout.buffer
@@ -568,11 +617,13 @@ def replay_command(
     """Re-POST archived notifications, byte for byte, to another webhook.
 
     Oldest first, with Alertmanager's Content-Type and the original User-Agent; prints each
-    answer's status code and exits 1 if any is not 2xx.
+    answer's status code and exits 1 if any is not 2xx. With NAMEs, --source picks the copy
+    of a body that was received under several sources.
 
     \b
     Examples:
       alertarchive replay 3f9a1c2b7e10 --to http://127.0.0.1:8080/
+      alertarchive replay 3f9a1c2b7e10 --source eu-west --to http://127.0.0.1:8080/
       alertarchive replay --since 1h --status firing --to https://new-receiver.example/hook \\
           --token "$NEW_TOKEN" --dry-run
     """  # noqa: D301
@@ -581,7 +632,7 @@ def replay_command(
     if names and since:
         raise click.UsageError("give object NAMEs or --since, not both")
     if names:
-        entries = [app.catalog.find(name) for name in names]
+        entries = [app.find(name, filters.sources) for name in names]
     elif since:
         entries = app.catalog.entries(app.window(since, until), filters)
     else:

@@ -19,6 +19,7 @@ from tests.support.archives import (
     ANSI_VALUE,
     HOSTILE_NAME,
     UNICODE_NAME,
+    Copies,
     CountingArchive,
     build_scenario,
 )
@@ -286,6 +287,115 @@ def test_show_of_a_non_json_body_points_to_raw(scenario):
     assert "problem    body is not valid JSON" in result.stdout
 
 
+# --- one body received more than once -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def copies(tmp_path_factory):
+    return Copies(tmp_path_factory.mktemp("copies"), datetime.datetime.now(datetime.UTC))
+
+
+def candidate(copies, key):
+    """The line an ambiguity error shows for one copy."""
+    source = key.split("/")[1]
+    return f"  {copies.times[key]:%Y-%m-%d %H:%M:%S} UTC  {source}  {copies.names[key]}"
+
+
+def test_an_id_of_one_body_under_two_sources_says_which_source_to_add(copies):
+    wanted = copies.id("two_sources")
+
+    result = run(copies.url, "show", wanted)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"alertarchive: error: '{wanted}' matches 2 objects, one body stored under 2 sources: "
+        "add --source eu-west or --source default",
+        candidate(copies, "two_sources/eu-west/1h"),
+        candidate(copies, "two_sources/default/2h"),
+    ]
+
+
+@pytest.mark.parametrize("source", ["eu-west", "default"])
+def test_show_source_picks_the_copy_stored_under_that_source(copies, source):
+    hours = {"eu-west": 1, "default": 2}[source]
+
+    result = run(copies.url, "show", copies.id("two_sources"), "--source", source)
+
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["object", copies.names[f"two_sources/{source}/{hours}h"]]
+    assert lines[4].split() == ["source", source]
+
+
+def test_an_id_received_twice_under_one_source_lists_the_full_names_to_give(copies):
+    wanted = copies.id("repeated")
+
+    everywhere = run(copies.url, "show", wanted)
+    under_default = run(copies.url, "show", wanted, "--source", "default")
+
+    assert everywhere.stderr.splitlines() == [
+        f"alertarchive: error: '{wanted}' matches 3 objects, one body received 3 times: "
+        "add --source eu-west, or give the full name of the one you want",
+        candidate(copies, "repeated/eu-west/1h"),
+        candidate(copies, "repeated/default/4h"),
+        candidate(copies, "repeated/default/5h"),
+    ]
+    assert under_default.exit_code == 1
+    assert under_default.stderr.splitlines() == [
+        f"alertarchive: error: '{wanted}' matches 2 objects, one body received 2 times: "
+        "give the full name of the one you want",
+        candidate(copies, "repeated/default/4h"),
+        candidate(copies, "repeated/default/5h"),
+    ]
+
+
+def test_a_full_name_from_the_candidates_shows_that_copy(copies):
+    listed = run(copies.url, "show", copies.id("repeated")).stderr.splitlines()
+    oldest = listed[-1].split()[-1]
+
+    result = run(copies.url, "show", oldest)
+
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].split() == ["object", copies.names["repeated/default/5h"]]
+
+
+@pytest.mark.parametrize("output", ["--raw", "--json"])
+def test_show_raw_and_json_need_no_choice_between_copies_of_one_body(copies, output):
+    result = run(copies.url, "show", copies.id("repeated"), output)
+
+    assert result.exit_code == 0, result.stderr
+    if output == "--raw":
+        assert result.stdout_bytes == copies.bodies["repeated"]
+    else:
+        assert json.loads(result.stdout) == json.loads(copies.bodies["repeated"])
+
+
+def test_a_source_that_lacks_the_id_names_the_sources_that_have_it(copies):
+    wanted = copies.id("two_sources")
+
+    result = run(copies.url, "show", wanted, "--source", "nowhere")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"alertarchive: error: no object matches '{wanted}' with --source nowhere; "
+        "try --source default or --source eu-west\n"
+    )
+
+
+def test_a_name_matching_different_bodies_asks_for_more_and_shows_ten_of_them(scenario):
+    result = run(scenario.url, "show", ".json")
+
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        "alertarchive: error: '.json' matches 15 objects: give more of the name or ID"
+    )
+    assert len(lines) == 1 + 10 + 1
+    assert all(line.split()[-1].endswith(".json") for line in lines[1:11])
+    assert lines[-1] == "  … and 5 more"
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 
@@ -297,7 +407,6 @@ def test_show_of_a_non_json_body_points_to_raw(scenario):
             ["show", "alerts/dt=2026-01-01/hour=00/source=default/x.json"],
             "alertarchive: error: no object 'alerts/dt=2026-01-01/hour=00/source=default/x.json'",
         ),
-        (["show", ".json"], "alertarchive: error: '.json' matches 15 objects ("),
         (["list", "--since", "yesterday"], "alertarchive: error: 'yesterday' is not a time"),
         (
             ["list", "--label", "severity"],

@@ -1,5 +1,6 @@
 """`alertarchive replay`: archived notifications re-POSTed byte for byte to a served receiver."""
 
+import datetime
 import hashlib
 import json
 
@@ -8,7 +9,7 @@ from click.testing import CliRunner
 
 from alertarchive import cli as cli_module
 from alertarchive.storage import open_archive
-from tests.support.archives import build_scenario
+from tests.support.archives import Copies, build_scenario
 from tests.support.processes import ServedFunction, free_port
 
 TOKEN = "replay-token-123"
@@ -115,6 +116,34 @@ def test_dry_run_sends_nothing(scenario, second_receiver):
         f"would POST {len(scenario.bodies['old'])} bytes  {scenario.name('old')}\n"
     )
     assert stored_sha256s(second_receiver.archive_url).keys() == before.keys()
+
+
+def test_replay_source_picks_the_copy_of_a_body_received_under_several(tmp_path):
+    copies = Copies(tmp_path, datetime.datetime.now(datetime.UTC))
+    wanted = copies.id("two_sources")
+
+    ambiguous = run(copies.url, "replay", wanted, "--to", "http://127.0.0.1:9/", "--dry-run")
+    chosen = run(
+        copies.url,
+        "replay",
+        wanted,
+        "--source",
+        "eu-west",
+        "--to",
+        "http://127.0.0.1:9/",
+        "--dry-run",
+    )
+
+    assert ambiguous.exit_code == 1
+    assert ambiguous.stderr.splitlines()[0] == (
+        f"alertarchive: error: '{wanted}' matches 2 objects, one body stored under 2 sources: "
+        "add --source eu-west or --source default"
+    )
+    assert chosen.exit_code == 0
+    assert chosen.stdout == (
+        f"would POST {len(copies.bodies['two_sources'])} bytes  "
+        f"{copies.names['two_sources/eu-west/1h']}\n"
+    )
 
 
 def test_an_unreachable_target_is_reported_and_exits_1(scenario):

@@ -7,6 +7,7 @@ functions-framework hands them over in production; only the receiver's clock is 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import pathlib
 from collections.abc import Iterable
@@ -243,6 +244,43 @@ def build_scenario(root: pathlib.Path, now: datetime.datetime | None = None) -> 
     )
     scenario.url = str(root)
     return scenario
+
+
+class Copies:
+    """Bodies received more than once, as Alertmanager resends and `replay` can produce.
+
+    - `two_sources`: one body posted to `/` 2h ago and to `/eu-west` 1h ago
+    - `repeated`: one body posted to `/` 5h and 4h ago (a repeat_interval resend), and to
+      `/eu-west` 1h ago
+    """
+
+    def __init__(self, root: pathlib.Path, now: datetime.datetime) -> None:
+        writer = ArchiveWriter(str(root))
+        self.url = str(root)
+        self.times: dict[str, datetime.datetime] = {}
+        self.names: dict[str, str] = {}
+        started = now - datetime.timedelta(hours=6)
+        self.bodies = {
+            "two_sources": notification([alert({"alertname": "TwoSources"}, started)]),
+            "repeated": notification([alert({"alertname": "Repeated"}, started)]),
+        }
+        deliveries = [
+            ("two_sources", "default", 2),
+            ("two_sources", "eu-west", 1),
+            ("repeated", "default", 5),
+            ("repeated", "default", 4),
+            ("repeated", "eu-west", 1),
+        ]
+        for key, source, hours in deliveries:
+            at = now - datetime.timedelta(hours=hours)
+            answer = writer.post(self.bodies[key], at, source="" if source == "default" else source)
+            assert answer["status_code"] == 201, answer
+            self.names[f"{key}/{source}/{hours}h"] = answer["object"]
+            self.times[f"{key}/{source}/{hours}h"] = at
+
+    def id(self, key: str) -> str:
+        """The ID column `list` shows for the body."""
+        return hashlib.sha256(self.bodies[key]).hexdigest()[:12]
 
 
 class CountingArchive:

@@ -20,7 +20,7 @@ import orjson
 
 from alertarchive import __version__, export, replay, report, timewindow
 from alertarchive.catalog import AmbiguousName, Catalog, Entry, Filters
-from alertarchive.display import Terminal, clean
+from alertarchive.display import Terminal, clean, counted
 from alertarchive.progress import Progress
 from alertarchive.stats import Stats, compute
 from alertarchive.storage import Archive, NotFound, StorageUnavailable, open_archive
@@ -392,7 +392,7 @@ def _print_notification(
         ("source", entry.source),
         ("sender", entry.user_agent),
         ("group key", entry.group_key),
-        ("body", f"{size} bytes, sha256 {entry.sha256}"),
+        ("body", f"{counted(size, 'byte')}, sha256 {entry.sha256}"),
     ]
     for problem in entry.validation_errors:
         fields.append(("problem", problem))
@@ -404,7 +404,7 @@ def _print_notification(
     alerts = document.get("alerts") if isinstance(document.get("alerts"), list) else []
     truncated = document.get("truncatedAlerts")
     click.echo(
-        f"\n{len(alerts)} alerts"
+        f"\n{counted(len(alerts), 'alert')}"
         + (
             f" ({truncated} more truncated by the sender)"
             if isinstance(truncated, int) and truncated
@@ -481,9 +481,10 @@ def _print_stats(terminal: Terminal, figures: Stats) -> None:
         f"{terminal.zone_name}"
     )
     click.echo(f"{terminal.bold(window)}")
+    episodes = sum(len(history.episodes) for history in figures.histories)
     click.echo(
-        f"{figures.notifications} notifications, {len(figures.histories)} alerts, "
-        f"{sum(len(h.episodes) for h in figures.histories)} episodes, "
+        f"{counted(figures.notifications, 'notification')}, "
+        f"{counted(len(figures.histories), 'alert')}, {counted(episodes, 'episode')}, "
         f"{figures.quarantined} quarantined"
     )
     sections = [
@@ -586,8 +587,8 @@ def report_command(
     output.write_text(page, encoding="utf-8")
     episodes = sum(len(history.episodes) for history in figures.histories)
     click.echo(
-        f"wrote {output}: {figures.notifications} notifications, "
-        f"{len(figures.histories)} alerts, {episodes} episodes"
+        f"wrote {output}: {counted(figures.notifications, 'notification')}, "
+        f"{counted(len(figures.histories), 'alert')}, {counted(episodes, 'episode')}"
     )
 
 
@@ -642,8 +643,8 @@ def replay_command(
         return
     if dry_run:
         for entry in sorted(entries, key=lambda entry: (entry.received_at, entry.name)):
-            click.echo(f"would POST {entry.size} bytes  {entry.name}")
-        click.echo(f"dry run: {len(entries)} notifications, nothing sent", err=True)
+            click.echo(f"would POST {counted(entry.size, 'byte')}  {entry.name}")
+        click.echo(f"dry run: {counted(len(entries), 'notification')}, nothing sent", err=True)
         return
     failed = 0
     for delivery in replay.replay(entries, app.archive.read, url, token):
@@ -653,7 +654,10 @@ def replay_command(
         click.echo(app.terminal.status(line, "resolved" if delivery.ok else "firing"))
         failed += not delivery.ok
     if failed:
-        raise CommandError(f"{failed} of {len(entries)} notifications were not accepted")
+        were = "was" if failed == 1 else "were"
+        raise CommandError(
+            f"{failed} of {counted(len(entries), 'notification')} {were} not accepted"
+        )
 
 
 @cli.command("export")
@@ -713,7 +717,7 @@ def export_command(
     else:
         count = export.write_ndjson(rows, output)
     if output is not sys.stdout and getattr(output, "name", "-") != "-":
-        click.echo(f"wrote {count} rows to {output.name}", err=True)
+        click.echo(f"wrote {counted(count, 'row')} to {output.name}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

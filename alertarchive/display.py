@@ -25,6 +25,16 @@ def clean(text: str) -> str:
     )
 
 
+def plural(count: int, noun: str) -> str:
+    """The noun as it goes with count: `alert` for 1, `alerts` for any other number."""
+    return noun if count == 1 else f"{noun}s"
+
+
+def counted(count: int, noun: str) -> str:
+    """A count and its noun: `1 alert`, `3 alerts`."""
+    return f"{count} {plural(count, noun)}"
+
+
 def width(text: str) -> int:
     """Columns the text takes in a terminal (wide CJK/emoji count 2, combining marks 0)."""
     total = 0

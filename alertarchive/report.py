@@ -14,7 +14,7 @@ import string
 from collections.abc import Sequence
 
 from alertarchive.catalog import Entry
-from alertarchive.display import clean, fit
+from alertarchive.display import clean, counted, fit, plural
 from alertarchive.episodes import AlertHistory, Episode
 from alertarchive.stats import Stats
 
@@ -84,9 +84,9 @@ def _summary(
     parts = [
         f"{_text(_time(stats.window.start, zone))} → {_text(_time(stats.window.end, zone))} "
         f"{_text(zone_name)}",
-        f"<strong>{stats.notifications}</strong> notifications",
-        f"<strong>{len(stats.histories)}</strong> alerts",
-        f"<strong>{episodes}</strong> episodes",
+        f"<strong>{stats.notifications}</strong> {plural(stats.notifications, 'notification')}",
+        f"<strong>{len(stats.histories)}</strong> {plural(len(stats.histories), 'alert')}",
+        f"<strong>{episodes}</strong> {plural(episodes, 'episode')}",
         f"<strong>{firing}</strong> still firing",
         f"<strong>{stats.quarantined}</strong> quarantined",
         f"generated {_text(_time(generated_at, zone))}",
@@ -187,7 +187,7 @@ def _bar(episode: Episode, severity: str, name: str, x, bar_top: float, window_e
     duration = (episode.ends_at or window_end) - episode.starts_at
     tooltip = (
         f"{name}: {episode.starts_at.isoformat()} → {ends} "
-        f"({_duration(duration)}, {episode.notifications} notifications)"
+        f"({_duration(duration)}, {counted(episode.notifications, 'notification')})"
     )
     bar = (
         f'<rect class="bar {severity} {state}" x="{left}" y="{bar_top}" width="{width:.1f}" '

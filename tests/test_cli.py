@@ -19,9 +19,12 @@ from tests.support.archives import (
     ANSI_VALUE,
     HOSTILE_NAME,
     UNICODE_NAME,
+    ArchiveWriter,
     Copies,
     CountingArchive,
+    alert,
     build_scenario,
+    notification,
 )
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -285,6 +288,24 @@ def test_show_of_a_non_json_body_points_to_raw(scenario):
     assert result.exit_code == 0
     assert "the body is not a JSON object; `show --raw` prints its exact bytes" in result.stdout
     assert "problem    body is not valid JSON" in result.stdout
+
+
+def test_show_and_replay_count_one_alert_and_one_byte_in_the_singular(tmp_path):
+    writer = ArchiveWriter(str(tmp_path))
+    single = notification([alert({"alertname": "Single"}, writer.now)])
+    one_byte = b"x"
+    writer.post(single, writer.now)
+    writer.post(one_byte, writer.now)
+    one_byte_sha = hashlib.sha256(one_byte).hexdigest()
+
+    shown = run(str(tmp_path), "show", hashlib.sha256(single).hexdigest()[:12])
+    tiny = run(str(tmp_path), "show", one_byte_sha)
+    dry_run = run(str(tmp_path), "replay", one_byte_sha, "--to", "http://127.0.0.1:9/", "--dry-run")
+
+    assert "\n1 alert\n" in shown.stdout
+    assert f"body       1 byte, sha256 {one_byte_sha}\n" in tiny.stdout
+    assert dry_run.stdout.startswith("would POST 1 byte  quarantine/")
+    assert dry_run.stderr == "dry run: 1 notification, nothing sent\n"
 
 
 # --- one body received more than once -----------------------------------------------------

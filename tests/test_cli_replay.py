@@ -101,7 +101,7 @@ def test_a_refused_replay_reports_the_status_and_exits_1(scenario, second_receiv
 
     assert result.exit_code == 1
     assert result.stdout.startswith(f"401  {scenario.name('old')}  missing or wrong token")
-    assert result.stderr == "alertarchive: error: 1 of 1 notifications were not accepted\n"
+    assert result.stderr == "alertarchive: error: 1 of 1 notification was not accepted\n"
 
 
 def test_dry_run_sends_nothing(scenario, second_receiver):

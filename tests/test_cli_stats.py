@@ -241,6 +241,23 @@ def test_report_counts_per_alertname_and_lists_the_notifications(report):
     assert sum(1 for tag, a in page.attributes if a.get("class") == "notification") == 14
 
 
+def test_counts_of_one_are_singular_in_stats_and_the_report(scenario, tmp_path):
+    path = tmp_path / "old.html"
+
+    shown = run(scenario.url, "stats", "--alertname", "OldAlert")
+    written = run(scenario.url, "report", "--alertname", "OldAlert", "-o", str(path))
+
+    assert shown.stdout.splitlines()[1] == "1 notification, 1 alert, 1 episode, 0 quarantined"
+    assert written.stdout == f"wrote {path}: 1 notification, 1 alert, 1 episode\n"
+    page = path.read_text(encoding="utf-8")
+    assert (
+        "<strong>1</strong> notification · <strong>1</strong> alert · <strong>1</strong> episode · "
+    ) in page
+    tooltips = [text for text in Page(page).text if text.startswith("OldAlert: ")]
+    assert len(tooltips) == 1
+    assert tooltips[0].endswith(", 1 notification)")
+
+
 # --- export ----------------------------------------------------------------------------------
 
 
@@ -286,3 +303,12 @@ def test_export_writes_a_file_with_o(scenario, tmp_path):
     lines = target.read_text().splitlines()
     assert lines[0].startswith("received_at,status,alertnames")
     assert len(lines) == 1 + 13
+    assert result.stderr == f"wrote 13 rows to {target}\n"
+
+
+def test_export_of_one_row_says_row(scenario, tmp_path):
+    target = tmp_path / "eu.ndjson"
+
+    result = run(scenario.url, "export", "--source", "eu", "-o", str(target))
+
+    assert result.stderr == f"wrote 1 row to {target}\n"

@@ -23,7 +23,13 @@ from alertarchive.catalog import AmbiguousName, Catalog, Entry, Filters
 from alertarchive.display import Terminal, clean, counted
 from alertarchive.progress import Progress
 from alertarchive.stats import Stats, compute
-from alertarchive.storage import Archive, NotFound, StorageUnavailable, open_archive
+from alertarchive.storage import (
+    Archive,
+    NotFound,
+    StorageUnavailable,
+    check_archive_url,
+    open_archive,
+)
 
 DEFAULT_ARCHIVE = "./archive"
 # An ambiguous name lists this many of the objects it matches.
@@ -87,6 +93,10 @@ class App:
 
     @functools.cached_property
     def archive(self) -> Archive:
+        try:
+            check_archive_url(self.archive_url)
+        except ValueError as error:
+            raise CommandError(f"--archive {self.archive_url}: {error}") from None
         if not self.archive_url.startswith("gs://"):
             path = pathlib.Path(self.archive_url.removeprefix("file://")).expanduser()
             if not path.is_dir():

@@ -482,6 +482,14 @@ def test_a_missing_archive_directory_is_one_clear_line(tmp_path):
     )
 
 
+@pytest.mark.parametrize("url", ["s3://alerts", "gcs://alerts", "gs:/alerts"])
+def test_an_archive_url_of_another_scheme_says_which_forms_work(url):
+    result = run(url, "list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"alertarchive: error: --archive {url}: ")
+    assert result.stderr.endswith("; use gs://BUCKET[/PREFIX], file:///path or a directory path\n")
+
+
 def test_usage_errors_exit_2_as_click_does(scenario):
     result = run(scenario.url, "list", "--status", "exploded")
     assert result.exit_code == 2

@@ -6,8 +6,8 @@ The GCS backend runs against fake-gcs-server through the real google-cloud-stora
 from __future__ import annotations
 
 import concurrent.futures
-import errno
 import os
+import shutil
 import stat
 import threading
 import time
@@ -29,12 +29,10 @@ METADATA = {
 }
 
 
-@pytest.fixture(params=["local", "local-staged", "gcs", "gcs-prefix"])
+@pytest.fixture(params=["local", "gcs", "gcs-prefix"])
 def archive(request, tmp_path):
     if request.param == "local":
         return open_archive(str(tmp_path / "archive"))
-    if request.param == "local-staged":
-        return LocalArchive(tmp_path / "archive", staged=True)
     bucket = request.getfixturevalue("gcs_bucket")
     prefix = "/team/alerts" if request.param == "gcs-prefix" else ""
     return open_archive(f"gs://{bucket}{prefix}", timeout_seconds=5)
@@ -161,9 +159,8 @@ def test_gcs_down_is_storage_unavailable_within_the_time_budget(tmp_path, monkey
     assert time.monotonic() - started < 4
 
 
-@pytest.mark.parametrize("staged", [False, True], ids=["unnamed", "staged"])
-def test_local_create_leaves_only_the_body_and_its_sidecar(tmp_path, staged):
-    archive = LocalArchive(tmp_path, staged=staged)
+def test_local_create_leaves_only_the_body_and_its_sidecar(tmp_path):
+    archive = LocalArchive(tmp_path)
 
     archive.create(NAME, BODY, METADATA, "application/json")
     archive.create(NAME, BODY, METADATA, "application/json")
@@ -172,32 +169,84 @@ def test_local_create_leaves_only_the_body_and_its_sidecar(tmp_path, staged):
     assert files == [NAME, NAME + ".meta"]
 
 
-@pytest.mark.parametrize("staged", [False, True], ids=["unnamed", "staged"])
-def test_local_files_are_readable_by_the_receivers_user_only(tmp_path, staged):
-    LocalArchive(tmp_path, staged=staged).create(NAME, BODY, METADATA, "application/json")
+def test_local_files_and_folders_are_the_receivers_users_only(tmp_path):
+    LocalArchive(tmp_path / "archive").create(NAME, BODY, METADATA, "application/json")
 
-    modes = {stat.S_IMODE((tmp_path / name).stat().st_mode) for name in (NAME, NAME + ".meta")}
-    assert modes == {0o600}
+    root = tmp_path / "archive"
+    modes = {
+        path.relative_to(root).as_posix(): stat.S_IMODE(path.stat().st_mode)
+        for path in root.rglob("*")
+    }
+    assert {mode for name, mode in modes.items() if name.endswith((".json", ".meta"))} == {0o600}
+    assert {mode for name, mode in modes.items() if (root / name).is_dir()} == {0o700}
 
 
-def test_local_falls_back_to_staging_where_the_filesystem_has_no_unnamed_files(
+def test_local_resend_of_a_stored_body_is_a_duplicate_without_writing_it_again(
     tmp_path, monkeypatch
 ):
-    real_open = os.open
-
-    def open_without_tmpfile(path, flags, *args, **kwargs):
-        if flags & os.O_TMPFILE == os.O_TMPFILE:
-            raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", open_without_tmpfile)
     archive = LocalArchive(tmp_path)
+    archive.create(NAME, BODY, METADATA, "application/json")
+    staged = []
+    monkeypatch.setattr(archive, "_stage", lambda data: staged.append(data))
 
-    assert archive.create(NAME, BODY, METADATA, "application/json") is True
+    assert archive.create(NAME, BODY, {"received_at": "later"}, "application/json") is False
+    assert staged == []
+    assert dict(archive.stat(NAME).metadata) == METADATA
+
+
+def test_local_duplicate_is_answered_only_after_the_folder_is_flushed(tmp_path, monkeypatch):
+    archive = LocalArchive(tmp_path)
+    archive.create(NAME, BODY, METADATA, "application/json")
+    flushed = []
+    real_fsync = os.fsync
+
+    def recording_fsync(descriptor):
+        flushed.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+
     assert archive.create(NAME, BODY, METADATA, "application/json") is False
 
-    assert (archive.read(NAME), dict(archive.stat(NAME).metadata)) == (BODY, METADATA)
-    assert list((tmp_path / ".tmp").iterdir()) == []
+    assert flushed == [str((tmp_path / NAME).parent)]
+
+
+def test_local_creator_metadata_wins_over_a_concurrent_duplicates_repair(tmp_path, monkeypatch):
+    archive = LocalArchive(tmp_path)
+    duplicate = {**METADATA, "received_at": "2026-11-27T04:05:07.000000Z"}
+    real_replace = os.replace
+
+    def duplicate_repairs_first(source, destination):
+        # The duplicate finds the body linked and its sidecar missing, and repairs it.
+        assert archive.create(NAME, BODY, duplicate, "application/json") is False
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", duplicate_repairs_first)
+
+    assert archive.create(NAME, BODY, METADATA, "application/json") is True
+    assert dict(archive.stat(NAME).metadata) == METADATA
+
+
+def test_local_folder_removed_after_a_write_is_made_again(tmp_path):
+    archive = LocalArchive(tmp_path)
+    archive.create(NAME, BODY, METADATA, "application/json")
+    shutil.rmtree(tmp_path / "alerts")
+    other = NAME.replace("a" * 64, "b" * 64)
+
+    assert archive.create(other, BODY, METADATA, "application/json") is True
+    assert archive.read(other) == BODY
+
+
+def test_local_folder_symlinked_out_of_the_root_is_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "alerts").symlink_to(outside)
+
+    with pytest.raises(StorageUnavailable, match="leads outside it"):
+        LocalArchive(root).create(NAME, BODY, METADATA, "application/json")
+    assert list(outside.rglob("*.json")) == []
 
 
 def test_local_body_without_sidecar_is_listed_with_empty_metadata(tmp_path):
@@ -222,7 +271,6 @@ def test_local_retry_repairs_a_missing_sidecar(tmp_path):
 def test_local_staging_and_hidden_files_are_never_listed(tmp_path):
     archive = LocalArchive(tmp_path)
     archive.create(NAME, BODY, METADATA, "application/json")
-    (tmp_path / ".tmp").mkdir()
     (tmp_path / ".tmp" / "tmpabc123").write_bytes(b'{"partial')
 
     assert [o.name for o in archive.list("")] == [NAME]

@@ -82,6 +82,8 @@ def test_full_disk_answers_503_leaves_no_partial_file_and_resend_stores_once(sma
 
     filler = fill(small_disk)
     assert client.post(second).status == 503
+    # A resend of what is already stored is still "already stored", disk full or not.
+    assert client.post(first).status == 200
     assert_nothing_half_written(root)
 
     filler.unlink()
@@ -100,6 +102,7 @@ def test_read_only_disk_answers_503_writes_nothing_and_resend_stores_once(small_
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     try:
         assert client.post(second).status == 503
+        assert client.post(first).status == 200
         assert sorted(files_under(root)) == before
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
@@ -114,49 +117,42 @@ _CRASHING_WRITER = """
 import os, pathlib, signal, sys
 from alertarchive.storage.local import LocalArchive
 
-root, point, staged = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "staged"
-body = sys.argv[4].encode()
-links_before_crash = {"before-link": 0, "before-sidecar": 1}[point]
-real_link = os.link
-def link_or_crash(*args, **kwargs):
-    global links_before_crash
-    if links_before_crash == 0:
-        os.kill(os.getpid(), signal.SIGKILL)
-    real_link(*args, **kwargs)
-    links_before_crash -= 1
-os.link = link_or_crash
+root, point, body = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+def crash(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+if point == "before-link":
+    os.link = crash
+else:
+    os.replace = crash
 digest = __import__("hashlib").sha256(body).hexdigest()
 name = f"alerts/dt=2026-11-27/hour=04/source=default/firing-X-{digest}.json"
-LocalArchive(root, staged=staged).create(name, body, {"body_sha256": digest}, "application/json")
+LocalArchive(root).create(name, body, {"body_sha256": digest}, "application/json")
 """
 
 
-def crash_while_writing(root: pathlib.Path, point: str, body: bytes, mode: str) -> None:
+def crash_while_writing(root: pathlib.Path, point: str, body: bytes) -> None:
     """Run LocalArchive.create in a process that SIGKILLs itself at `point`."""
     crashed = subprocess.run(
-        [sys.executable, "-c", _CRASHING_WRITER, str(root), point, mode, body.decode()], cwd=REPO
+        [sys.executable, "-c", _CRASHING_WRITER, str(root), point, body.decode()], cwd=REPO
     )
     assert crashed.returncode == -signal.SIGKILL
 
 
-@pytest.mark.parametrize("mode", ["unnamed", "staged"])
-def test_crash_before_the_body_is_linked_leaves_nothing_a_reader_lists(tmp_path, mode):
+def test_crash_before_the_body_is_linked_leaves_nothing_a_reader_lists(tmp_path):
     root = tmp_path / "archive"
-    crash_while_writing(root, "before-link", notification(1), mode)
+    crash_while_writing(root, "before-link", notification(1))
 
-    # An unnamed file vanishes with the process; a staged one stays in .tmp/, never listed.
-    expected_debris = [] if mode == "unnamed" else [".tmp"]
-    assert [p.parent.name for p in files_under(root)] == expected_debris
+    # The staged body and sidecar stay in .tmp/, which readers never list.
+    assert {p.parent.name for p in files_under(root)} == {".tmp"}
     assert list(LocalArchive(root).list("")) == []
 
 
-@pytest.mark.parametrize("mode", ["unnamed", "staged"])
 def test_crash_after_the_body_is_linked_leaves_a_complete_body_that_a_resend_completes(
-    tmp_path, mode
+    tmp_path,
 ):
     root = tmp_path / "archive"
     body = notification(1)
-    crash_while_writing(root, "before-sidecar", body, mode)
+    crash_while_writing(root, "before-sidecar", body)
 
     [listed] = LocalArchive(root).list("")
     assert LocalArchive(root).read(listed.name) == body

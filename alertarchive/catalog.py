@@ -42,7 +42,7 @@ class AmbiguousName(LookupError):
 
     def __init__(self, wanted: str, candidates: Sequence[Entry]) -> None:
         self.candidates = tuple(candidates)
-        super().__init__(_how_to_choose(wanted, self.candidates))
+        super().__init__(_how_to_choose(wanted, self.candidates, self.one_body))
 
     @property
     def one_body(self) -> bool:
@@ -50,9 +50,9 @@ class AmbiguousName(LookupError):
         return len({candidate.sha256 for candidate in self.candidates}) == 1
 
 
-def _how_to_choose(wanted: str, candidates: Sequence[Entry]) -> str:
+def _how_to_choose(wanted: str, candidates: Sequence[Entry], one_body: bool) -> str:
     matches = f"{wanted!r} matches {len(candidates)} objects"
-    if len({candidate.sha256 for candidate in candidates}) > 1:
+    if not one_body:
         return f"{matches}: give more of the name or ID"
     # The ID is the body's hash, so more digits cannot help: the copies differ only in
     # where (source) and when (hour partition) they were received.

@@ -26,6 +26,7 @@ from tests.support.archives import (
     build_scenario,
     notification,
 )
+from tests.support.cli import ndjson, run
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -33,20 +34,6 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory):
     return build_scenario(tmp_path_factory.mktemp("archive"))
-
-
-def run(archive_url, *args, env=None):
-    result = CliRunner().invoke(
-        cli_module.cli,
-        ["--archive", archive_url, "--utc", *args],
-        env=env,
-        catch_exceptions=False,
-    )
-    return result
-
-
-def ndjson(result):
-    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 @pytest.fixture

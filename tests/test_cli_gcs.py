@@ -6,12 +6,12 @@ import json
 import time
 
 import pytest
-from click.testing import CliRunner
 
 from alertarchive import cli as cli_module
 from alertarchive.storage import open_archive
 from tests.support.archives import DATA as ARCHIVE_DATA
 from tests.support.archives import ArchiveWriter, CountingArchive, Scenario, build_scenario
+from tests.support.cli import ndjson, run
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +31,6 @@ def bucket_url(fake_gcs):
 @pytest.fixture
 def emulator(isolated_environ, monkeypatch, fake_gcs):
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", fake_gcs.url)
-
-
-def run(archive_url, *args, env=None):
-    return CliRunner().invoke(
-        cli_module.cli,
-        ["--archive", archive_url, "--utc", *args],
-        env=env,
-        catch_exceptions=False,
-    )
-
-
-def ndjson(result):
-    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def test_gcs_and_local_archives_list_the_same_notifications(bucket_url, emulator, tmp_path):

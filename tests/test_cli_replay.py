@@ -5,11 +5,10 @@ import hashlib
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from alertarchive import cli as cli_module
 from alertarchive.storage import open_archive
 from tests.support.archives import Copies, build_scenario
+from tests.support.cli import run
 from tests.support.processes import ServedFunction, free_port
 
 TOKEN = "replay-token-123"
@@ -30,15 +29,6 @@ def second_receiver(tmp_path_factory):
     served.archive_url = str(workdir / "archive")
     yield served
     served.stop()
-
-
-def run(archive_url, *args, env=None):
-    return CliRunner().invoke(
-        cli_module.cli,
-        ["--archive", archive_url, "--utc", *args],
-        env=env,
-        catch_exceptions=False,
-    )
 
 
 def stored_sha256s(archive_url):

@@ -6,22 +6,15 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from alertarchive import cli as cli_module
 from alertarchive.episodes import histories
 from tests.support.archives import HOSTILE_NAME, UNICODE_NAME, build_scenario
+from tests.support.cli import run
 
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory):
     return build_scenario(tmp_path_factory.mktemp("archive"))
-
-
-def run(archive_url, *args):
-    return CliRunner().invoke(
-        cli_module.cli, ["--archive", archive_url, "--utc", *args], catch_exceptions=False
-    )
 
 
 # --- stats -----------------------------------------------------------------------------------

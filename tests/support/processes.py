@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import signal
@@ -13,6 +14,7 @@ import urllib.request
 from collections.abc import Callable
 
 from alertarchive import config
+from alertarchive.receive import HEALTH_PATH
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -40,6 +42,17 @@ def http_ok(url: str) -> bool:
         return False
 
 
+def http_answers(url: str) -> bool:
+    """Whether a server answers url with any HTTP status: it is up, even if it answers 500."""
+    try:
+        with urllib.request.urlopen(url, timeout=1):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 class Process:
     """A child process with its output in a log file; stopped by PID, never by name."""
 
@@ -49,19 +62,28 @@ class Process:
         log_path: pathlib.Path,
         env: dict[str, str] | None = None,
         cwd: pathlib.Path = REPO,
+        stderr_path: pathlib.Path | None = None,
     ) -> None:
         self.argv = argv
         self.log_path = log_path
         self.env = env
         self.cwd = cwd
+        # None: stderr joins stdout in log_path; a path keeps the two streams apart.
+        self.stderr_path = stderr_path
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> Process:
-        with open(self.log_path, "ab") as log:
+        with contextlib.ExitStack() as files:
+            log = files.enter_context(open(self.log_path, "ab"))
+            stderr = (
+                files.enter_context(open(self.stderr_path, "ab"))
+                if self.stderr_path
+                else subprocess.STDOUT
+            )
             self.popen = subprocess.Popen(
                 self.argv,
                 stdout=log,
-                stderr=subprocess.STDOUT,
+                stderr=stderr,
                 env=self.env,
                 cwd=self.cwd,
                 start_new_session=True,
@@ -94,6 +116,11 @@ class Process:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def errors(self) -> str:
+        """What the process wrote to stderr, when it was kept apart (stderr_path)."""
+        path = self.stderr_path
+        return path.read_text(errors="replace") if path and path.exists() else ""
 
 
 class FakeGcs:
@@ -196,7 +223,7 @@ class ServedFunction:
         self.process.start()
         try:
             wait_until(
-                lambda: http_ok(f"{self.url}/healthz") or not self.process.alive(),
+                lambda: http_answers(f"{self.url}{HEALTH_PATH}") or not self.process.alive(),
                 timeout,
                 "functions-framework",
             )

@@ -9,6 +9,13 @@ locals {
 
   labels = merge({ app = "alertarchive", component = var.name }, var.labels)
 
+  # BigQuery names multi-regions in capitals (US, EU) and regions in lowercase; other bucket
+  # locations have no BigQuery twin, and variables.tf requires bigquery_location for them.
+  bigquery_location = coalesce(
+    var.bigquery_location,
+    contains(["US", "EU"], local.bucket_location) ? local.bucket_location : lower(local.bucket_location),
+  )
+
   monitoring_enabled = var.enable_monitoring || var.enable_freshness_alert
   services = concat(
     [
@@ -62,6 +69,12 @@ locals {
     "tox.ini",
   ]
 
+  # The buckets the function build reads its source from (see build_source_reader).
+  build_source_buckets = [
+    google_storage_bucket.source.name,
+    "gcf-v2-sources-${data.google_project.this.number}-${var.region}",
+  ]
+
   log_filter = join(" AND ", [
     "resource.type=\"cloud_run_revision\"",
     "resource.labels.service_name=\"${google_cloudfunctions2_function.this.name}\"",
@@ -80,6 +93,15 @@ resource "google_project_service" "this" {
 
   # Other workloads in the project may rely on these APIs too.
   disable_on_destroy = false
+}
+
+# A freshly enabled API answers before its service agents exist and its permissions reach every
+# region; Google's own samples wait after enabling (e.g. terraform-google-modules/project-factory
+# and the Cloud Functions gen2 samples use time_sleep). Nothing to wait for when the APIs were on.
+resource "time_sleep" "services_ready" {
+  create_duration = var.enable_apis ? "90s" : "0s"
+
+  depends_on = [time_sleep.services_ready]
 }
 
 # ---------------------------------------------------------------------------
@@ -159,8 +181,8 @@ resource "google_storage_bucket" "archive" {
   }
 
   depends_on = [
-    google_project_service.this,
-    google_kms_crypto_key_iam_member.archive_storage_agent,
+    time_sleep.services_ready,
+    time_sleep.storage_agent_key_access,
   ]
 }
 
@@ -177,6 +199,16 @@ resource "google_kms_crypto_key_iam_member" "archive_storage_agent" {
   crypto_key_id = var.kms_key_name
   role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
   member        = "serviceAccount:${data.google_storage_project_service_account.this[0].email_address}"
+}
+
+# IAM grants take up to a few minutes to apply everywhere
+# (https://cloud.google.com/iam/docs/access-change-propagation); a bucket created with a key its
+# service agent cannot use yet fails.
+resource "time_sleep" "storage_agent_key_access" {
+  count           = var.kms_key_name == null ? 0 : 1
+  create_duration = "60s"
+
+  depends_on = [google_kms_crypto_key_iam_member.archive_storage_agent]
 }
 
 # ---------------------------------------------------------------------------
@@ -198,7 +230,7 @@ resource "google_storage_bucket" "source" {
     retention_duration_seconds = 0
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.services_ready]
 }
 
 data "archive_file" "source" {
@@ -209,9 +241,12 @@ data "archive_file" "source" {
   excludes         = local.source_excludes
 }
 
-# The object name carries the zip's hash: a code change gives a new name and
-# so a new build, while an unchanged tree (archive_file zeroes timestamps and
-# output_file_mode fixes permissions) leaves the function untouched.
+# The object name carries the zip's hash: a code change gives a new name and so
+# a new build, while an unchanged tree (archive_file zeroes timestamps and
+# output_file_mode fixes permissions) keeps the name. The function is still
+# rebuilt by any other change to it: Cloud Functions builds a new image for
+# every update, so a service_config change (a new token version, memory,
+# concurrency, an environment variable) costs a build of a few minutes too.
 resource "google_storage_bucket_object" "source" {
   bucket       = google_storage_bucket.source.name
   name         = "${var.name}-${data.archive_file.source.output_md5}.zip"
@@ -229,7 +264,7 @@ resource "google_service_account" "function" {
   display_name = "${var.name} function runtime"
   description  = "Runs the ${var.name} function: may create archive objects and read its webhook token secret, nothing else."
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.services_ready]
 }
 
 # objectCreator has storage.objects.create but not get, list or delete, so the
@@ -259,7 +294,7 @@ resource "google_service_account" "build" {
   display_name = "${var.name} function build"
   description  = "Builds the ${var.name} function image from source during deployments."
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.services_ready]
 }
 
 # Build logs; logWriter exists only at project level:
@@ -270,9 +305,18 @@ resource "google_project_iam_member" "build_log_writer" {
   member  = "serviceAccount:${google_service_account.build.email}"
 }
 
-# Read the source zip. Cloud Functions stages it in its own gcf-v2-* buckets,
-# created on first deploy, so the grant is project-level but conditioned on
-# those buckets and ours: https://cloud.google.com/storage/docs/access-control/iam#conditions
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+# Read the source zip: Google documents roles/storage.objectViewer for a gen2
+# build account (https://cloud.google.com/functions/docs/securing/build-custom-sa).
+# The build reads our source bucket and the copy Cloud Functions makes in its
+# per-region gcf-v2-sources-PROJECT_NUMBER-REGION bucket, created on first
+# deploy (https://cloud.google.com/functions/docs/building), so the grant is
+# project-level, conditioned on exactly those two buckets and their objects:
+# https://cloud.google.com/storage/docs/access-control/iam#conditions. The
+# trailing "/" keeps a bucket whose name merely starts with ours out.
 resource "google_project_iam_member" "build_source_reader" {
   project = var.project_id
   role    = "roles/storage.objectViewer"
@@ -280,11 +324,13 @@ resource "google_project_iam_member" "build_source_reader" {
 
   condition {
     title       = "function-source-buckets"
-    description = "Only the ${var.name} source bucket and the buckets Cloud Functions stages sources in."
-    expression = join(" || ", [
-      "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.source.name}\")",
-      "resource.name.startsWith(\"projects/_/buckets/gcf-v2-\")",
-    ])
+    description = "Only the ${var.name} source bucket and the ${var.region} bucket Cloud Functions stages sources in."
+    expression = join(" || ", flatten([
+      for bucket in local.build_source_buckets : [
+        "resource.name == \"projects/_/buckets/${bucket}\"",
+        "resource.name.startsWith(\"projects/_/buckets/${bucket}/\")",
+      ]
+    ]))
   }
 }
 
@@ -322,7 +368,7 @@ resource "google_secret_manager_secret" "webhook_tokens" {
     auto {}
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.services_ready]
 }
 
 resource "google_secret_manager_secret_version" "webhook_tokens" {
@@ -366,7 +412,24 @@ resource "google_artifact_registry_repository" "functions" {
     }
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.services_ready]
+}
+
+# The build account's grants and the runtime account's secret access are
+# checked the moment the function is created; a grant that has not propagated
+# yet fails the build or the first revision
+# (https://cloud.google.com/iam/docs/access-change-propagation).
+resource "time_sleep" "grants_ready" {
+  create_duration = "60s"
+
+  depends_on = [
+    time_sleep.services_ready,
+    google_project_iam_member.build_log_writer,
+    google_project_iam_member.build_source_reader,
+    google_artifact_registry_repository_iam_member.build_writer,
+    google_secret_manager_secret_iam_member.function_token_accessor,
+    google_storage_bucket_iam_member.function_object_creator,
+  ]
 }
 
 resource "google_cloudfunctions2_function" "this" {
@@ -433,14 +496,7 @@ resource "google_cloudfunctions2_function" "this" {
     }
   }
 
-  depends_on = [
-    google_project_service.this,
-    google_project_iam_member.build_log_writer,
-    google_project_iam_member.build_source_reader,
-    google_artifact_registry_repository_iam_member.build_writer,
-    google_secret_manager_secret_iam_member.function_token_accessor,
-    google_storage_bucket_iam_member.function_object_creator,
-  ]
+  depends_on = [time_sleep.grants_ready]
 }
 
 # Alertmanager cannot mint Google ID tokens, so by default anyone may invoke
@@ -466,16 +522,15 @@ resource "google_cloud_run_service_iam_member" "invoker" {
 resource "google_bigquery_dataset" "archive" {
   count = var.enable_bigquery ? 1 : 0
 
-  project    = var.project_id
-  dataset_id = var.bigquery_dataset_id
-  # BigQuery names multi-regions in capitals (US, EU) and regions in lowercase.
-  location    = contains(["US", "EU"], local.bucket_location) ? local.bucket_location : lower(local.bucket_location)
+  project     = var.project_id
+  dataset_id  = var.bigquery_dataset_id
+  location    = local.bigquery_location
   description = "SQL access to the ${var.name} archive in gs://${google_storage_bucket.archive.name}; the data stays in Cloud Storage."
   labels      = local.labels
 
   delete_contents_on_destroy = false
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.services_ready]
 }
 
 # One row per archived notification, read in place. Each object is one line of
@@ -587,7 +642,7 @@ resource "google_logging_metric" "write_failures" {
     display_name = "${var.name} failed archive writes"
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.services_ready]
 }
 
 resource "google_logging_metric" "rejected_requests" {
@@ -595,11 +650,14 @@ resource "google_logging_metric" "rejected_requests" {
 
   project     = var.project_id
   name        = "${var.name}/rejected_requests"
-  description = "Requests refused (bad input or token) or quarantined (failed schema validation), by outcome."
+  description = "Requests refused (bad input or token) or quarantined (failed schema validation), by outcome and by whether Alertmanager sent them."
   filter      = "${local.log_filter} AND jsonPayload.outcome=(\"rejected\" OR \"unauthorized\" OR \"quarantined\")"
 
+  # Cloud Logging lifts the line's httpRequest into the entry's own field. Alertmanager sends
+  # "User-Agent: Alertmanager/VERSION"; scanners of a public URL do not.
   label_extractors = {
     outcome = "EXTRACT(jsonPayload.outcome)"
+    sender  = "REGEXP_EXTRACT(httpRequest.userAgent, \"^(Alertmanager)/\")"
   }
 
   metric_descriptor {
@@ -613,9 +671,15 @@ resource "google_logging_metric" "rejected_requests" {
       value_type  = "STRING"
       description = "rejected, unauthorized or quarantined."
     }
+
+    labels {
+      key         = "sender"
+      value_type  = "STRING"
+      description = "Alertmanager when its User-Agent says so, empty for any other client."
+    }
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.services_ready]
 }
 
 # "duplicate" counts as archived: Alertmanager re-sends byte-identical bodies
@@ -646,14 +710,28 @@ resource "google_logging_metric" "archived" {
     }
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.services_ready]
+}
+
+# An alert policy naming a log-based metric created in the same apply is
+# refused with 404 until the metric has propagated
+# (hashicorp/terraform-provider-google#11102).
+resource "time_sleep" "metrics_ready" {
+  count           = local.monitoring_enabled ? 1 : 0
+  create_duration = "60s"
+
+  depends_on = [
+    google_logging_metric.write_failures,
+    google_logging_metric.rejected_requests,
+    google_logging_metric.archived,
+  ]
 }
 
 resource "google_monitoring_alert_policy" "write_failures" {
   count = var.enable_monitoring ? 1 : 0
 
   project               = var.project_id
-  display_name          = "${var.name}: archive writes failing"
+  display_name          = "${var.name}: archive writes failing or function answering 5xx"
   combiner              = "OR"
   severity              = "ERROR"
   notification_channels = var.notification_channels
@@ -680,6 +758,35 @@ resource "google_monitoring_alert_policy" "write_failures" {
     }
   }
 
+  # The log metric sees only answers the function logged. A crash, an instance
+  # killed for memory, a request timeout or a platform error answers 5xx with
+  # no outcome line; Cloud Run counts every answer.
+  conditions {
+    display_name = "Function answered 5xx (any cause)"
+
+    condition_threshold {
+      filter = join(" AND ", [
+        "metric.type=\"run.googleapis.com/request_count\"",
+        "resource.type=\"cloud_run_revision\"",
+        "resource.label.service_name=\"${google_cloudfunctions2_function.this.name}\"",
+        "metric.label.response_code_class=\"5xx\"",
+      ])
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
   alert_strategy {
     auto_close = "1800s"
   }
@@ -687,29 +794,57 @@ resource "google_monitoring_alert_policy" "write_failures" {
   documentation {
     mime_type = "text/markdown"
     content   = <<-EOT
-      The ${var.name} function could not write to gs://${google_storage_bucket.archive.name} and answered 503.
+      The ${var.name} function answered 5xx: it could not write to gs://${google_storage_bucket.archive.name}
+      (503, `outcome="unavailable"` in its logs) or it failed without logging an outcome (a crash, an instance out
+      of memory, a timeout or a platform error; see the Cloud Run service's logs and its request_count by response code).
       Alertmanager retries within its flush window, so a short blip loses nothing; a sustained failure does.
-      Check the function's logs for `outcome="unavailable"`, the Cloud Storage status page, and that
-      ${google_service_account.function.email} still has roles/storage.objectCreator on the bucket.
+      Check the Cloud Storage status page, and that ${google_service_account.function.email} still has
+      roles/storage.objectCreator on the bucket.
     EOT
   }
+
+  depends_on = [time_sleep.metrics_ready]
 }
 
 resource "google_monitoring_alert_policy" "rejected_requests" {
   count = var.enable_monitoring ? 1 : 0
 
   project               = var.project_id
-  display_name          = "${var.name}: requests rejected or quarantined"
+  display_name          = "${var.name}: notifications refused or quarantined"
   combiner              = "OR"
   severity              = "WARNING"
   notification_channels = var.notification_channels
   user_labels           = local.labels
 
+  # A refused Alertmanager request is a notification that will never be archived, so the first
+  # one alerts; the same answers to other clients are mostly scanners of a public URL.
   conditions {
-    display_name = "Rejected, unauthorized or quarantined requests"
+    display_name = "Alertmanager refused, or a body quarantined"
 
     condition_threshold {
-      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.rejected_requests[0].name}\" AND resource.type=\"cloud_run_revision\""
+      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.rejected_requests[0].name}\" AND resource.type=\"cloud_run_revision\" AND (metric.label.outcome=\"quarantined\" OR metric.label.sender=\"Alertmanager\")"
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["metric.label.outcome"]
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  conditions {
+    display_name = "Other clients refused more than ${var.rejected_requests_threshold} times in 5 minutes"
+
+    condition_threshold {
+      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.rejected_requests[0].name}\" AND resource.type=\"cloud_run_revision\" AND NOT metric.label.outcome=\"quarantined\" AND NOT metric.label.sender=\"Alertmanager\""
       comparison      = "COMPARISON_GT"
       threshold_value = var.rejected_requests_threshold
       duration        = "0s"
@@ -718,7 +853,6 @@ resource "google_monitoring_alert_policy" "rejected_requests" {
         alignment_period     = "300s"
         per_series_aligner   = "ALIGN_SUM"
         cross_series_reducer = "REDUCE_SUM"
-        group_by_fields      = ["metric.label.outcome"]
       }
 
       trigger {
@@ -739,8 +873,12 @@ resource "google_monitoring_alert_policy" "rejected_requests" {
       this does not clear by itself. `unauthorized`: an Alertmanager uses a wrong or rotated token.
       `rejected`: malformed or oversized bodies. `quarantined`: bodies that failed schema validation, kept under
       gs://${google_storage_bucket.archive.name}/${local.object_prefix}quarantine/ for inspection.
+      Refusals of clients that are not Alertmanager (its User-Agent) alert only above
+      ${var.rejected_requests_threshold} in 5 minutes: a public URL draws scanners.
     EOT
   }
+
+  depends_on = [time_sleep.metrics_ready]
 }
 
 resource "google_monitoring_alert_policy" "freshness" {
@@ -757,7 +895,10 @@ resource "google_monitoring_alert_policy" "freshness" {
     display_name = "No notification archived"
 
     # Absence is evaluated only for a series that has reported before, so the
-    # alert arms after the first archived notification.
+    # alert arms after the first archived notification: a pipeline that never
+    # archived anything (a webhook URL or token wrong from the start) never
+    # fires it. The rejected_requests policy sees a wrong token; nothing here
+    # sees an Alertmanager that never sends.
     condition_absent {
       filter   = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.archived[0].name}\" AND resource.type=\"cloud_run_revision\""
       duration = "${var.freshness_alert_minutes * 60}s"
@@ -781,6 +922,9 @@ resource "google_monitoring_alert_policy" "freshness" {
       With the always-firing Watchdog alert routed to this receiver (examples/alertmanager.yml), silence means
       the pipeline is broken: Prometheus or Alertmanager down, the webhook misconfigured, or the function failing.
       Check Alertmanager's `alertmanager_notifications_failed_total{integration="webhook"}` and the function's logs.
+      This alert cannot see a pipeline that never archived anything: it arms after the first archived notification.
     EOT
   }
+
+  depends_on = [time_sleep.metrics_ready]
 }

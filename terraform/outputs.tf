@@ -35,35 +35,33 @@ output "webhook_token" {
 }
 
 output "alertmanager_receiver" {
-  description = "A ready receivers: block for alertmanager.yml with the URL and the bearer token: terraform output -raw alertmanager_receiver."
+  description = "One receiver for alertmanager.yml with the URL and the bearer token, to paste as an item of its receivers: list: terraform output -raw alertmanager_receiver."
   sensitive   = true
   value       = <<-EOT
-    receivers:
-      - name: ${var.name}
-        webhook_configs:
-          - url: "${google_cloudfunctions2_function.this.service_config[0].uri}"
-            send_resolved: true
-            # Alertmanager >= 0.28 only; keep it below group_interval.
-            # timeout: 10s
-            http_config:
-              authorization:
-                type: Bearer
-                credentials: "${random_password.webhook_token.result}"
+    - name: ${var.name}
+      webhook_configs:
+        - url: "${google_cloudfunctions2_function.this.service_config[0].uri}"
+          send_resolved: true
+          # Alertmanager >= 0.28 only; keep it below group_interval.
+          # timeout: 10s
+          http_config:
+            authorization:
+              type: Bearer
+              credentials: "${random_password.webhook_token.result}"
   EOT
 }
 
 output "alertmanager_receiver_credentials_file" {
-  description = "The same receiver reading the token from a file, for Kubernetes (a Secret mounted at /etc/alertmanager/secrets/alertarchive-webhook); holds no secret."
+  description = "The same receiver item reading the token from a file, for Kubernetes (a Secret mounted at /etc/alertmanager/secrets/alertarchive-webhook); holds no secret."
   value       = <<-EOT
-    receivers:
-      - name: ${var.name}
-        webhook_configs:
-          - url: "${google_cloudfunctions2_function.this.service_config[0].uri}"
-            send_resolved: true
-            http_config:
-              authorization:
-                type: Bearer
-                credentials_file: /etc/alertmanager/secrets/alertarchive-webhook/token
+    - name: ${var.name}
+      webhook_configs:
+        - url: "${google_cloudfunctions2_function.this.service_config[0].uri}"
+          send_resolved: true
+          http_config:
+            authorization:
+              type: Bearer
+              credentials_file: /etc/alertmanager/secrets/alertarchive-webhook/token
   EOT
 }
 

@@ -5,6 +5,7 @@
 variable "project_id" {
   description = "The ID of the Google Cloud project that receives every resource of this configuration."
   type        = string
+  nullable    = false
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
@@ -19,6 +20,7 @@ variable "project_id" {
 variable "region" {
   description = "The region of the function, its Artifact Registry repository and, unless bucket_location is set, the archive bucket (see https://cloud.google.com/functions/docs/locations)."
   type        = string
+  nullable    = false
   default     = "us-central1"
 
   validation {
@@ -30,6 +32,7 @@ variable "region" {
 variable "name" {
   description = "The name of the function; it also names the Cloud Run service, the service accounts, the secret and, unless set explicitly, the buckets."
   type        = string
+  nullable    = false
   default     = "alertarchive"
 
   validation {
@@ -43,6 +46,7 @@ variable "name" {
 variable "labels" {
   description = "Labels added to every resource that supports them, for example {team = \"sre\", env = \"prod\"}."
   type        = map(string)
+  nullable    = false
   default     = {}
 
   validation {
@@ -57,6 +61,7 @@ variable "labels" {
 variable "enable_apis" {
   description = "Whether to enable the project services this configuration needs; set false when another configuration owns project services."
   type        = bool
+  nullable    = false
   default     = true
 }
 
@@ -78,14 +83,20 @@ variable "bucket_name" {
 }
 
 variable "bucket_location" {
-  description = "The location of the archive bucket, a region or a multi-region such as EU or US (see https://cloud.google.com/storage/docs/locations); null uses region."
+  description = "The location of the archive bucket: a region, a multi-region (US, EU, ASIA) or a predefined dual-region (ASIA1, EUR4, EUR5, EUR7, EUR8, NAM4); see https://cloud.google.com/storage/docs/locations. null uses region."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.bucket_location == null || can(regex("^(?i)([a-z]+-[a-z]+[0-9]+|US|EU|ASIA|ASIA1|EUR4|EUR5|EUR7|EUR8|NAM4)$", coalesce(var.bucket_location, "-")))
+    error_message = "The bucket_location must be a region such as europe-west1, a multi-region (US, EU, ASIA) or a predefined dual-region (ASIA1, EUR4, EUR5, EUR7, EUR8, NAM4); configurable dual-regions are not supported here."
+  }
 }
 
 variable "archive_prefix" {
   description = "An optional object prefix inside the archive bucket, without leading or trailing slash, so that ARCHIVE_URL becomes gs://BUCKET/PREFIX."
   type        = string
+  nullable    = false
   default     = ""
 
   validation {
@@ -97,6 +108,7 @@ variable "archive_prefix" {
 variable "storage_class" {
   description = "The storage class new archive objects are written in; lifecycle transitions below may move them to colder classes later."
   type        = string
+  nullable    = false
   default     = "STANDARD"
 
   validation {
@@ -108,6 +120,7 @@ variable "storage_class" {
 variable "retention_days" {
   description = "The age in days after which archived notifications are deleted by a lifecycle rule; 0 keeps them forever."
   type        = number
+  nullable    = false
   default     = 400
 
   validation {
@@ -119,6 +132,7 @@ variable "retention_days" {
 variable "nearline_after_days" {
   description = "The age in days after which archived objects move to Nearline storage; 0 disables the transition. Nearline bills at least 30 days per object."
   type        = number
+  nullable    = false
   default     = 0
 
   validation {
@@ -132,6 +146,7 @@ variable "nearline_after_days" {
 variable "coldline_after_days" {
   description = "The age in days after which archived objects move to Coldline storage; 0 disables the transition. Coldline bills at least 90 days per object."
   type        = number
+  nullable    = false
   default     = 0
 
   validation {
@@ -147,6 +162,7 @@ variable "coldline_after_days" {
 variable "retention_policy_days" {
   description = "The minimum age in days before any archived object can be deleted or replaced, enforced by a bucket retention policy for audit use; 0 sets no policy."
   type        = number
+  nullable    = false
   default     = 0
 
   validation {
@@ -160,6 +176,7 @@ variable "retention_policy_days" {
 variable "retention_policy_locked" {
   description = "Whether to lock the retention policy (Bucket Lock). Locking is IRREVERSIBLE: the policy can then never be shortened or removed and the bucket cannot be deleted until every object has aged out."
   type        = bool
+  nullable    = false
   default     = false
 
   validation {
@@ -171,6 +188,7 @@ variable "retention_policy_locked" {
 variable "soft_delete_retention_days" {
   description = "How many days deleted archive objects stay recoverable through soft delete; 0 disables soft delete (see https://cloud.google.com/storage/docs/soft-delete)."
   type        = number
+  nullable    = false
   default     = 7
 
   validation {
@@ -193,6 +211,7 @@ variable "kms_key_name" {
 variable "force_destroy" {
   description = "Whether terraform destroy may delete the buckets while they still hold objects. Leave false for a real archive."
   type        = bool
+  nullable    = false
   default     = false
 }
 
@@ -203,6 +222,7 @@ variable "force_destroy" {
 variable "max_instance_request_concurrency" {
   description = "How many requests one instance serves at once; THREADS is set to the same value, as the Python runtime needs (see https://cloud.google.com/functions/docs/configuring/concurrency)."
   type        = number
+  nullable    = false
   default     = 8
 
   validation {
@@ -214,10 +234,12 @@ variable "max_instance_request_concurrency" {
 variable "available_cpu" {
   description = "The vCPUs of each instance, as a string (\"0.083\" to \"8\"); concurrency above 1 needs at least \"1\"."
   type        = string
+  nullable    = false
   default     = "1"
 
   validation {
-    condition     = can(tonumber(var.available_cpu)) && (var.max_instance_request_concurrency == 1 || tonumber(var.available_cpu) >= 1)
+    # try(): && evaluates both sides, so tonumber("abc") would fail before the message shows.
+    condition     = try(tonumber(var.available_cpu) > 0 && (var.max_instance_request_concurrency == 1 || tonumber(var.available_cpu) >= 1), false)
     error_message = "The available_cpu must be a number as a string, and at least \"1\" when max_instance_request_concurrency is above 1."
   }
 }
@@ -225,6 +247,7 @@ variable "available_cpu" {
 variable "available_memory" {
   description = "The memory of each instance with a unit, for example \"256Mi\", \"512Mi\" or \"1Gi\"."
   type        = string
+  nullable    = false
   default     = "512Mi"
 
   validation {
@@ -236,6 +259,7 @@ variable "available_memory" {
 variable "min_instance_count" {
   description = "The number of instances kept warm; 0 means no idle cost and an occasional cold start, which Alertmanager absorbs by retrying."
   type        = number
+  nullable    = false
   default     = 0
 
   validation {
@@ -247,6 +271,7 @@ variable "min_instance_count" {
 variable "max_instance_count" {
   description = "The upper bound on instances, which caps cost and the blast radius of a flood of requests."
   type        = number
+  nullable    = false
   default     = 10
 
   validation {
@@ -258,6 +283,7 @@ variable "max_instance_count" {
 variable "timeout_seconds" {
   description = "The request timeout of the function in seconds; it must leave room for storage_timeout_seconds."
   type        = number
+  nullable    = false
   default     = 60
 
   validation {
@@ -269,6 +295,7 @@ variable "timeout_seconds" {
 variable "storage_timeout_seconds" {
   description = "How long the function waits for a Cloud Storage write before answering 503 so that Alertmanager retries (STORAGE_TIMEOUT_SECONDS)."
   type        = number
+  nullable    = false
   default     = 8
 
   validation {
@@ -280,6 +307,7 @@ variable "storage_timeout_seconds" {
 variable "max_body_bytes" {
   description = "The largest notification body accepted, in bytes (MAX_BODY_BYTES); larger ones get 413. The platform limit is 32 MiB."
   type        = number
+  nullable    = false
   default     = 10485760
 
   validation {
@@ -291,6 +319,7 @@ variable "max_body_bytes" {
 variable "ingress_settings" {
   description = "Which networks may reach the function: ALLOW_ALL (Alertmanager outside Google Cloud), ALLOW_INTERNAL_ONLY (same VPC) or ALLOW_INTERNAL_AND_GCLB (behind a load balancer)."
   type        = string
+  nullable    = false
   default     = "ALLOW_ALL"
 
   validation {
@@ -302,6 +331,7 @@ variable "ingress_settings" {
 variable "invoker_members" {
   description = "The principals granted roles/run.invoker on the function. The default allUsers is needed because Alertmanager cannot send Google ID tokens; the function then checks the bearer token itself."
   type        = list(string)
+  nullable    = false
   default     = ["allUsers"]
 
   validation {
@@ -320,12 +350,14 @@ variable "invoker_members" {
 variable "webhook_token_generation" {
   description = "A counter for the generated webhook token; change it to generate a new token (see the rotation steps in README.md)."
   type        = number
+  nullable    = false
   default     = 1
 }
 
 variable "additional_webhook_tokens" {
   description = "Extra bearer tokens the function also accepts, for example the previous token during a rotation or one token per Alertmanager cluster."
   type        = list(string)
+  nullable    = false
   default     = []
   sensitive   = true
 
@@ -344,23 +376,40 @@ variable "additional_webhook_tokens" {
 variable "enable_bigquery" {
   description = "Whether to create a BigQuery dataset with an external table and views over the archive, queryable with SQL without copying data."
   type        = bool
+  nullable    = false
   default     = false
 }
 
 variable "bigquery_dataset_id" {
   description = "The ID of the BigQuery dataset created when enable_bigquery is true."
   type        = string
+  nullable    = false
   default     = "alertarchive"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_]{1,1024}$", var.bigquery_dataset_id))
-    error_message = "The bigquery_dataset_id may contain only letters, digits and underscores."
+    # Terraform's regex engine refuses repeat counts above 1000, so the length is checked apart.
+    condition     = can(regex("^[A-Za-z0-9_]+$", var.bigquery_dataset_id)) && length(var.bigquery_dataset_id) <= 1024
+    error_message = "The bigquery_dataset_id must be 1-1024 letters, digits or underscores."
+  }
+}
+
+variable "bigquery_location" {
+  description = "The location of the BigQuery dataset; null takes the archive bucket's location, which works for a region or the US and EU multi-regions. BigQuery has no ASIA multi-region and names no dual-region, so set it for those (see https://cloud.google.com/bigquery/docs/locations)."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.bigquery_location != null || !var.enable_bigquery || can(regex(
+      "^(?i)(US|EU|[a-z]+-[a-z]+[0-9]+)$", coalesce(var.bucket_location, var.region)
+    ))
+    error_message = "With enable_bigquery and a bucket_location of ASIA or a dual-region, set bigquery_location to a BigQuery location that may read that bucket: the region or multi-region holding it, for example asia-northeast1 for ASIA1 or EU for EUR4."
   }
 }
 
 variable "bigquery_require_partition_filter" {
   description = "Whether BigQuery rejects queries on the archive that do not filter on the dt partition, which keeps scans (and bills) proportional to the days asked for."
   type        = bool
+  nullable    = false
   default     = true
 }
 
@@ -371,18 +420,21 @@ variable "bigquery_require_partition_filter" {
 variable "enable_monitoring" {
   description = "Whether to create log-based metrics and alert policies for failed archive writes and rejected requests."
   type        = bool
+  nullable    = false
   default     = false
 }
 
 variable "enable_freshness_alert" {
   description = "Whether to alert when nothing has been archived for freshness_alert_minutes; pair it with Alertmanager's always-firing Watchdog alert (see examples/)."
   type        = bool
+  nullable    = false
   default     = false
 }
 
 variable "freshness_alert_minutes" {
   description = "How many minutes without an archived notification trigger the freshness alert; keep it above the Watchdog route's repeat_interval."
   type        = number
+  nullable    = false
   default     = 30
 
   validation {
@@ -392,19 +444,21 @@ variable "freshness_alert_minutes" {
 }
 
 variable "rejected_requests_threshold" {
-  description = "How many rejected, unauthorized or quarantined requests within 5 minutes open an incident; 0 alerts on the first one."
+  description = "How many requests from clients other than Alertmanager may be refused (401, 4xx) within 5 minutes before an incident opens. With a public invoker, internet scanners produce a steady trickle of these; refusals of Alertmanager's own requests and quarantined bodies alert on the first one whatever this says."
   type        = number
-  default     = 0
+  nullable    = false
+  default     = 50
 
   validation {
-    condition     = var.rejected_requests_threshold >= 0
-    error_message = "The rejected_requests_threshold must be 0 or more."
+    condition     = var.rejected_requests_threshold >= 0 && floor(var.rejected_requests_threshold) == var.rejected_requests_threshold
+    error_message = "The rejected_requests_threshold must be a whole number, 0 or more."
   }
 }
 
 variable "notification_channels" {
   description = "Cloud Monitoring notification channel IDs (projects/P/notificationChannels/ID) that the alert policies notify."
   type        = list(string)
+  nullable    = false
   default     = []
 
   validation {
@@ -412,5 +466,10 @@ variable "notification_channels" {
       for channel in var.notification_channels : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", channel))
     ])
     error_message = "Each notification channel must be a full ID: projects/PROJECT/notificationChannels/ID."
+  }
+
+  validation {
+    condition     = length(var.notification_channels) > 0 || !(var.enable_monitoring || var.enable_freshness_alert)
+    error_message = "The alert policies that enable_monitoring and enable_freshness_alert create would notify nobody: list at least one notification channel in notification_channels (gcloud beta monitoring channels list)."
   }
 }

@@ -19,5 +19,10 @@ terraform {
       source  = "hashicorp/random"
       version = ">= 3.6, < 4.0"
     }
+    time = {
+      source = "hashicorp/time"
+      # time_sleep waits for IAM grants, new APIs and log metrics to propagate.
+      version = ">= 0.9, < 1.0"
+    }
   }
 }

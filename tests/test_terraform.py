@@ -22,6 +22,8 @@ import hcl2
 import pytest
 import yaml
 
+from tests.support import terraform_docs
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TERRAFORM = ROOT / "terraform"
 
@@ -472,10 +474,16 @@ def _render_heredoc(value: str) -> dict:
         ("alertmanager_receiver_credentials_file", "credentials_file"),
     ],
 )
-def test_receiver_outputs_are_one_pasteable_receivers_block(output, credential_key):
-    receivers = _render_heredoc(_outputs()[output]["value"])["receivers"]
+def test_receiver_outputs_are_one_item_to_paste_under_receivers(output, credential_key):
+    # Both READMEs say "paste under receivers:", so the output is a list item, not a block that
+    # brings its own `receivers:` line (pasted under one, Alertmanager refuses the YAML).
+    item = _render_heredoc(_outputs()[output]["value"])
+    pasted = "receivers:\n  - name: default\n" + textwrap.indent(yaml.safe_dump(item), "  ")
+    receivers = yaml.safe_load(pasted)["receivers"]
 
-    webhook = receivers[0]["webhook_configs"][0]
+    assert isinstance(item, list) and len(item) == 1
+    assert [receiver["name"] for receiver in receivers] == ["default", "PLACEHOLDER"]
+    webhook = item[0]["webhook_configs"][0]
     assert webhook["send_resolved"] is True
     assert webhook["http_config"]["authorization"]["type"] == "Bearer"
     assert credential_key in webhook["http_config"]["authorization"]
@@ -569,3 +577,13 @@ def test_checkov_config_runs_offline_without_global_skips():
 )
 def test_readme_documents_every_input_and_output(name):
     assert f"\n| {name} |" in (TERRAFORM / "README.md").read_text()
+
+
+@pytest.mark.parametrize("heading", ["Inputs", "Outputs"])
+def test_readme_tables_say_what_the_configuration_declares(heading):
+    readme = (TERRAFORM / "README.md").read_text()
+    expected = terraform_docs.render(readme)
+
+    assert terraform_docs.table_under(heading, readme) == terraform_docs.table_under(
+        heading, expected
+    ), "run `.venv/bin/python -m tests.support.terraform_docs` to update terraform/README.md"

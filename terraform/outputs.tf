@@ -37,32 +37,34 @@ output "webhook_token" {
 output "alertmanager_receiver" {
   description = "One receiver for alertmanager.yml with the URL and the bearer token, to paste as an item of its receivers: list: terraform output -raw alertmanager_receiver."
   sensitive   = true
-  value       = <<-EOT
-    - name: ${var.name}
-      webhook_configs:
-        - url: "${google_cloudfunctions2_function.this.service_config[0].uri}"
-          send_resolved: true
-          # Alertmanager >= 0.28 only; keep it below group_interval.
-          # timeout: 10s
-          http_config:
-            authorization:
-              type: Bearer
-              credentials: "${random_password.webhook_token.result}"
-  EOT
+  # Indented as an item of a receivers: list usually is, so it pastes under
+  # that line as it is.
+  value = <<EOT
+  - name: ${var.name}
+    webhook_configs:
+      - url: "${google_cloudfunctions2_function.this.service_config[0].uri}"
+        send_resolved: true
+        # Alertmanager >= 0.28 only; keep it below group_interval.
+        # timeout: 10s
+        http_config:
+          authorization:
+            type: Bearer
+            credentials: "${random_password.webhook_token.result}"
+EOT
 }
 
 output "alertmanager_receiver_credentials_file" {
   description = "The same receiver item reading the token from a file, for Kubernetes (a Secret mounted at /etc/alertmanager/secrets/alertarchive-webhook); holds no secret."
-  value       = <<-EOT
-    - name: ${var.name}
-      webhook_configs:
-        - url: "${google_cloudfunctions2_function.this.service_config[0].uri}"
-          send_resolved: true
-          http_config:
-            authorization:
-              type: Bearer
-              credentials_file: /etc/alertmanager/secrets/alertarchive-webhook/token
-  EOT
+  value       = <<EOT
+  - name: ${var.name}
+    webhook_configs:
+      - url: "${google_cloudfunctions2_function.this.service_config[0].uri}"
+        send_resolved: true
+        http_config:
+          authorization:
+            type: Bearer
+            credentials_file: /etc/alertmanager/secrets/alertarchive-webhook/token
+EOT
 }
 
 output "bigquery_dataset" {

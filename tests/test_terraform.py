@@ -15,6 +15,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import textwrap
 
@@ -461,10 +462,19 @@ def test_outputs_holding_the_token_are_sensitive(name):
     assert _outputs()[name]["sensitive"] is True
 
 
-def _render_heredoc(value: str) -> dict:
-    body = re.fullmatch(r"<<-EOT\n(.*)\n\s*EOT", value, flags=re.DOTALL)[1]
-    rendered = re.sub(r"\$\{[^}]*\}", "PLACEHOLDER", textwrap.dedent(body))
-    return yaml.safe_load(rendered)
+def _rendered_output(name: str) -> str:
+    """An output's heredoc as Terraform renders it, with placeholders for the interpolations."""
+    value = _outputs()[name]["value"]
+    body = re.fullmatch(r"<<(-?)EOT\n(.*\n)\s*EOT", value, flags=re.DOTALL)
+    text = textwrap.dedent(body[2]) if body[1] else body[2]
+    return re.sub(r"\$\{[^}]*\}", "PLACEHOLDER", text)
+
+
+def _example_with_pasted(output: str) -> str:
+    """examples/alertmanager.yml with its archive receiver replaced by the pasted output."""
+    example = (ROOT / "examples" / "alertmanager.yml").read_text()
+    start = example.index("  - name: alertarchive\n")
+    return example[:start] + _rendered_output(output)
 
 
 @pytest.mark.parametrize(
@@ -474,19 +484,36 @@ def _render_heredoc(value: str) -> dict:
         ("alertmanager_receiver_credentials_file", "credentials_file"),
     ],
 )
-def test_receiver_outputs_are_one_item_to_paste_under_receivers(output, credential_key):
-    # Both READMEs say "paste under receivers:", so the output is a list item, not a block that
-    # brings its own `receivers:` line (pasted under one, Alertmanager refuses the YAML).
-    item = _render_heredoc(_outputs()[output]["value"])
-    pasted = "receivers:\n  - name: default\n" + textwrap.indent(yaml.safe_dump(item), "  ")
-    receivers = yaml.safe_load(pasted)["receivers"]
+def test_receiver_outputs_paste_under_receivers_as_they_are(output, credential_key, tmp_path):
+    # Both READMEs say "paste under receivers:": the output is one list item indented as the
+    # example's items are, so pasted below them it is one more receiver, and amtool accepts it.
+    config = _example_with_pasted(output)
+    receivers = yaml.safe_load(config)["receivers"]
 
-    assert isinstance(item, list) and len(item) == 1
-    assert [receiver["name"] for receiver in receivers] == ["default", "PLACEHOLDER"]
-    webhook = item[0]["webhook_configs"][0]
+    assert [receiver["name"] for receiver in receivers][-1] == "PLACEHOLDER"
+    webhook = receivers[-1]["webhook_configs"][0]
     assert webhook["send_resolved"] is True
     assert webhook["http_config"]["authorization"]["type"] == "Bearer"
     assert credential_key in webhook["http_config"]["authorization"]
+    config_file = tmp_path / "alertmanager.yml"
+    # Quoted placeholders are the URL and the token; the bare one is the receiver's name, which
+    # the example's routes refer to.
+    quoted_filled = config.replace('"PLACEHOLDER"', '"https://alertarchive.example"')
+    config_file.write_text(quoted_filled.replace("PLACEHOLDER", "alertarchive"))
+    checked = subprocess.run(
+        [_amtool(), "check-config", str(config_file)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def _amtool() -> str:
+    amtool = shutil.which("amtool")
+    if amtool is None:
+        message = "amtool is missing: install prometheus-alertmanager (make system-packages)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return amtool
 
 
 # ---------------------------------------------------------------------------

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 
+import pytest
+
 from tests.conftest import payload
+from tests.support.faulty_proxy import FaultyProxy
 from tests.support.processes import FakeGcs
 from tests.support.receiver import client_for
 
@@ -79,3 +83,91 @@ def test_gcs_down_answers_503_within_the_storage_timeout(monkeypatch, tmp_path):
 
     assert response.status_code == 503
     assert time.monotonic() - started < 2.5
+
+
+# GCS may answer a create-only upload of an existing name with 403 instead of 412 when the
+# caller lacks storage.objects.delete (roles/storage.objectCreator only); the proxy plays
+# that caller in front of fake-gcs-server, which answers 412 itself.
+OVERWRITE_REFUSED_AS_403 = {"storage.objects.delete"}
+
+
+@pytest.fixture
+def gcs_proxy(gcs_bucket, fake_gcs, monkeypatch):
+    """The faulty proxy (no faults) in front of the session's fake-gcs-server."""
+    proxy = FaultyProxy(fake_gcs.url).start()
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", proxy.url)
+    yield proxy
+    proxy.stop()
+
+
+def unavailable_reasons(captured: str) -> list[str]:
+    lines = [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
+    return [line["reason"] for line in lines if line.get("outcome") == "unavailable"]
+
+
+@pytest.mark.parametrize(
+    "missing_permissions",
+    [set(), OVERWRITE_REFUSED_AS_403],
+    ids=["gcs-answers-412", "gcs-answers-403"],
+)
+def test_retry_is_a_200_duplicate_whether_gcs_answers_412_or_403(
+    monkeypatch, gcs_bucket, fake_gcs, gcs_proxy, missing_permissions
+):
+    gcs_proxy.missing_permissions = missing_permissions
+    client = client_for(monkeypatch, f"gs://{gcs_bucket}/prod", WEBHOOK_TOKENS=TOKEN)
+
+    answers = [client.post("/", data=FIRING, headers=HEADERS) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [201, 200, 200]
+    assert [a.get_json()["duplicate"] for a in answers] == [False, True, True]
+    [blob] = fake_gcs.client().list_blobs(gcs_bucket)
+    assert blob.download_as_bytes() == FIRING
+    assert gcs_proxy.refusals["storage.objects.delete"] == (2 if missing_permissions else 0)
+
+
+def test_403_for_a_name_nothing_holds_is_a_503_naming_the_refusal(
+    monkeypatch, gcs_bucket, fake_gcs, gcs_proxy, capsys
+):
+    gcs_proxy.missing_permissions = {"storage.objects.create"}
+    client = client_for(monkeypatch, f"gs://{gcs_bucket}", WEBHOOK_TOKENS=TOKEN)
+
+    response = client.post("/", data=FIRING, headers=HEADERS)
+
+    assert response.status_code == 503
+    assert list(fake_gcs.client().list_blobs(gcs_bucket)) == []
+    [reason] = unavailable_reasons(capsys.readouterr().out)
+    assert "does not have storage.objects.create access" in reason
+    assert "no object has that name, so this is not a duplicate" in reason
+
+
+def test_403_for_a_name_holding_other_bytes_is_a_503_and_leaves_them(
+    monkeypatch, gcs_bucket, fake_gcs, gcs_proxy, capsys
+):
+    client = client_for(monkeypatch, f"gs://{gcs_bucket}", WEBHOOK_TOKENS=TOKEN)
+    name = client.post("/", data=FIRING, headers=HEADERS).get_json()["object"]
+    other = FIRING.replace(b'"firing"', b'"FIRING"', 1)
+    fake_gcs.client().bucket(gcs_bucket).blob(name).upload_from_string(other)
+    gcs_proxy.missing_permissions = OVERWRITE_REFUSED_AS_403
+
+    response = client.post("/", data=FIRING, headers=HEADERS)
+
+    assert response.status_code == 503
+    assert fake_gcs.client().bucket(gcs_bucket).blob(name).download_as_bytes() == other
+    [reason] = unavailable_reasons(capsys.readouterr().out)
+    assert "does not have storage.objects.delete access" in reason
+    assert "holds other bytes (MD5 " in reason
+
+
+def test_403_without_permission_to_read_the_stored_copy_is_a_503_naming_the_grant(
+    monkeypatch, gcs_bucket, gcs_proxy, capsys
+):
+    client = client_for(monkeypatch, f"gs://{gcs_bucket}", WEBHOOK_TOKENS=TOKEN)
+    assert client.post("/", data=FIRING, headers=HEADERS).status_code == 201
+    gcs_proxy.missing_permissions = {"storage.objects.delete", "storage.objects.get"}
+
+    response = client.post("/", data=FIRING, headers=HEADERS)
+
+    assert response.status_code == 503
+    [reason] = unavailable_reasons(capsys.readouterr().out)
+    assert "grant the service account storage.objects.get on the bucket" in reason
+    assert gcs_proxy.refusals == {"storage.objects.delete": 1, "storage.objects.get": 1}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import threading
 from collections.abc import Iterator, Mapping
@@ -70,22 +72,79 @@ class GcsArchive:
         self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str
     ) -> bool:
         try:
-            blob = self.bucket.blob(self.prefix + name)
-            blob.metadata = dict(metadata)
-            # if_generation_match=0 makes the write create-only: a second copy of the same
-            # body (a retry, an HA peer) gets 412 instead of overwriting; that is our dedup.
-            blob.upload_from_string(
-                body,
-                content_type=content_type,
-                if_generation_match=0,
-                retry=self._retry,
-                timeout=self._attempt_timeout,
-            )
+            self._upload_new(name, body, metadata, content_type)
         except api_exceptions.PreconditionFailed:
+            # 412: a live object holds this name. The name carries the body's sha256 and only
+            # the receiver writes here, so it is this body: our dedup.
             return False
+        except api_exceptions.Forbidden as refusal:
+            return self._confirm_stored_copy(name, body, refusal)
         except _TRANSIENT as error:
             raise StorageUnavailable(f"cannot write to {self.url}: {_describe(error)}") from None
         return True
+
+    def _upload_new(
+        self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str
+    ) -> None:
+        blob = self.bucket.blob(self.prefix + name)
+        blob.metadata = dict(metadata)
+        # if_generation_match=0 makes the write create-only: a second copy of the same body
+        # (a retry, an HA peer) is refused instead of overwriting the first.
+        blob.upload_from_string(
+            body,
+            content_type=content_type,
+            if_generation_match=0,
+            retry=self._retry,
+            timeout=self._attempt_timeout,
+        )
+
+    def _confirm_stored_copy(
+        self, name: str, body: bytes, refusal: api_exceptions.Forbidden
+    ) -> bool:
+        """False if `name` already holds exactly `body`, so a 403 to its create is a duplicate.
+
+        Google documents that a create-only upload of an existing name fails with 412
+        (https://cloud.google.com/storage/docs/request-preconditions) and that replacing an
+        object needs storage.objects.delete, which roles/storage.objectCreator lacks
+        (https://cloud.google.com/storage/docs/json_api/v1/objects/insert, "Required
+        permissions"), but not which check comes first; a caller without delete is refused
+        same-name uploads with 403 "does not have storage.objects.delete access"
+        (https://github.com/google-github-actions/upload-cloud-storage/issues/388). A 403
+        also means a missing create permission, so it is trusted only once the object is
+        seen to hold these bytes (this GET needs storage.objects.get). DeadlineArchive
+        bounds the upload and this check together.
+
+        Raises:
+            StorageUnavailable: not a duplicate, or it cannot be told; the reason says which
+                and what to grant or inspect.
+        """
+        refused = f"GCS refused to create {name} in {self.url} (403: {_gcs_message(refusal)})"
+        try:
+            stored = self.bucket.get_blob(
+                self.prefix + name, retry=self._retry, timeout=self._attempt_timeout
+            )
+        except api_exceptions.Forbidden:
+            raise StorageUnavailable(
+                f"{refused}, and reading its metadata to check for a stored copy was denied "
+                "too: grant the service account storage.objects.get on the bucket "
+                "(roles/storage.legacyObjectReader)"
+            ) from None
+        except _TRANSIENT as error:
+            raise StorageUnavailable(
+                f"{refused}, and checking for a stored copy failed: {_describe(error)}"
+            ) from None
+        if stored is None:
+            raise StorageUnavailable(
+                f"{refused}; no object has that name, so this is not a duplicate: check the "
+                "service account's roles on the bucket (roles/storage.objectCreator)"
+            )
+        difference = _content_difference(stored, body)
+        if difference:
+            raise StorageUnavailable(
+                f"{refused}; the object under that name holds other bytes ({difference}), so "
+                "this body is not stored: its name is this body's sha256, so inspect that object"
+            )
+        return False
 
     def list(self, prefix: str) -> Iterator[StoredObject]:
         try:
@@ -144,6 +203,30 @@ class GcsArchive:
         return StoredObject(
             name=blob.name[len(self.prefix) :], size=blob.size or 0, metadata=blob.metadata or {}
         )
+
+
+def _content_difference(stored: storage.Blob, body: bytes) -> str:
+    """How the stored object differs from body, or "" if it holds these bytes.
+
+    Compared with the size and MD5 that GCS computed from the stored bytes, not with our own
+    body_sha256 metadata, which only repeats what the writer claimed.
+    """
+    if stored.size != len(body):
+        return f"{stored.size} bytes stored, {len(body)} received"
+    received_md5 = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
+    if stored.md5_hash != received_md5:
+        # Only composite objects lack an MD5, and the receiver never composes.
+        return f"MD5 {stored.md5_hash or 'missing'} stored, {received_md5} received"
+    return ""
+
+
+def _gcs_message(error: api_exceptions.GoogleAPICallError) -> str:
+    """GCS's own sentence for an error (a 403's names the missing permission), shortened."""
+    try:
+        message = error.response.json()["error"]["message"]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        message = _describe(error)
+    return str(message)[:200]
 
 
 def _describe(error: BaseException) -> str:

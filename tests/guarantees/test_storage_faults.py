@@ -2,7 +2,9 @@
 
 Promises: while storage is down, frozen or erroring, every request answers 503 within the
 configured bound or 2xx with the object stored; once storage is back, resending every 503'd
-body stores each exactly once; no object is ever partial.
+body stores each exactly once; no object is ever partial. A resent body is a 200 duplicate
+whether GCS refuses its create-only upload with 412 or, to a caller without
+storage.objects.delete, with 403.
 """
 
 from __future__ import annotations
@@ -122,5 +124,35 @@ def test_erroring_storage_answers_503_within_bound_or_2xx_stored_and_resends_sto
         ]
         assert {a.status for a in client.post_all(unavailable, concurrency=8)} <= {200, 201}
         assert_each_stored_exactly_once(gcs, flaky + failing)
+    finally:
+        proxy.stop()
+
+
+@pytest.mark.parametrize(
+    "missing_permissions",
+    [set(), {"storage.objects.delete"}],
+    ids=["gcs-answers-412", "gcs-answers-403"],
+)
+def test_resent_bodies_are_200_duplicates_whether_gcs_answers_412_or_403_even_while_erroring(
+    gcs, serve, missing_permissions
+):
+    proxy = FaultyProxy(gcs.url, seed=20261128).start()
+    try:
+        client = Client(serve(ARCHIVE_URL=f"gs://{BUCKET}", STORAGE_EMULATOR_HOST=proxy.url).url)
+        bodies = [notification(i) for i in range(16)]
+        assert {a.status for a in client.post_all(bodies, concurrency=8)} == {201}
+
+        proxy.missing_permissions = set(missing_permissions)
+        proxy.fault_rate = 0.3
+        resent = client.post_all(bodies, concurrency=8)
+        assert {a.status for a in resent} <= {200, 503}
+        assert_unavailable_within_bound([a for a in resent if a.status == 503])
+
+        proxy.fault_rate = 0.0
+        unavailable = [b for b, a in zip(bodies, resent, strict=True) if a.status == 503]
+        assert {a.status for a in client.post_all(unavailable, concurrency=8)} <= {200}
+        assert_each_stored_exactly_once(gcs, bodies)
+        refused = proxy.refusals["storage.objects.delete"]
+        assert refused >= len(bodies) if missing_permissions else refused == 0
     finally:
         proxy.stop()

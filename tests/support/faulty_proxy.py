@@ -11,13 +11,26 @@ from __future__ import annotations
 import collections
 import http.client
 import http.server
+import json
 import random
+import re
 import socket
 import struct
 import threading
 
 FAULTS = ("500", "503", "reset-before", "reset-after")
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+CALLER = "alertarchive-run@test-project.iam.gserviceaccount.com"
+_UPLOAD = re.compile(r"/upload/storage/v1/b/[^/]+/o\b")
+_ONE_OBJECT = re.compile(r"/(download/)?storage/v1/b/[^/]+/o/[^?]+")
+
+
+def forbidden_body(permission: str) -> bytes:
+    """GCS's JSON error for a caller without `permission` on an object, as GCS words it
+    (https://github.com/google-github-actions/upload-cloud-storage/issues/388)."""
+    message = f"{CALLER} does not have {permission} access to the Google Cloud Storage object."
+    error = {"message": message, "domain": "global", "reason": "forbidden"}
+    return json.dumps({"error": {"code": 403, "message": message, "errors": [error]}}).encode()
 
 
 class FaultyProxy:
@@ -35,6 +48,9 @@ class FaultyProxy:
         self.fault_rate = fault_rate
         self.faults = faults
         self.counts: collections.Counter[str] = collections.Counter()
+        self.missing_permissions: set[str] = set()
+        # 403s answered for missing_permissions, by permission: apart from the dice's counts.
+        self.refusals: collections.Counter[str] = collections.Counter()
         self._dice = random.Random(seed)
         self._lock = threading.Lock()
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -58,6 +74,30 @@ class FaultyProxy:
             self.counts[decision] += 1
             return decision
 
+    def refusal_before_forwarding(self, method: str, path: str) -> str | None:
+        """The permission a request needs and the caller lacks, if it is refused unseen."""
+        if _UPLOAD.match(path) and "storage.objects.create" in self.missing_permissions:
+            return "storage.objects.create"
+        if (
+            method == "GET"
+            and _ONE_OBJECT.fullmatch(path.partition("?")[0])
+            and "storage.objects.get" in self.missing_permissions
+        ):
+            return "storage.objects.get"
+        return None
+
+    def overwrite_refused(self, path: str, status: int) -> bool:
+        """Whether upstream's 412 to an upload becomes GCS's 403 for a missing delete."""
+        return (
+            status == 412
+            and _UPLOAD.match(path) is not None
+            and "storage.objects.delete" in self.missing_permissions
+        )
+
+    def count_refusal(self, permission: str) -> None:
+        with self._lock:
+            self.refusals[permission] += 1
+
 
 def _handler_for(proxy: FaultyProxy) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -71,14 +111,14 @@ def _handler_for(proxy: FaultyProxy) -> type[http.server.BaseHTTPRequestHandler]
             decision = proxy.decide()
             if decision in ("500", "503"):
                 message = f'{{"error":{{"code":{decision},"message":"injected fault"}}}}'.encode()
-                self.send_response(int(decision))
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(message)))
-                self.end_headers()
-                self.wfile.write(message)
+                self._answer(int(decision), message, [("Content-Type", "application/json")])
                 return
             if decision == "reset-before":
                 self._reset()
+                return
+            refused = proxy.refusal_before_forwarding(self.command, self.path)
+            if refused:
+                self._refuse(refused)
                 return
             upstream = http.client.HTTPConnection(*proxy.upstream, timeout=30)
             try:
@@ -91,8 +131,24 @@ def _handler_for(proxy: FaultyProxy) -> type[http.server.BaseHTTPRequestHandler]
             if decision == "reset-after":
                 self._reset()
                 return
-            self.send_response(response.status, response.reason)
-            for name, value in response.getheaders():
+            if proxy.overwrite_refused(self.path, response.status):
+                self._refuse("storage.objects.delete")
+                return
+            self._answer(response.status, payload, response.getheaders(), response.reason)
+
+        def _refuse(self, permission: str) -> None:
+            proxy.count_refusal(permission)
+            self._answer(403, forbidden_body(permission), [("Content-Type", "application/json")])
+
+        def _answer(
+            self,
+            status: int,
+            payload: bytes,
+            headers: list[tuple[str, str]],
+            reason: str | None = None,
+        ) -> None:
+            self.send_response(status, reason)
+            for name, value in headers:
                 if name.lower() not in _HOP_BY_HOP:
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))

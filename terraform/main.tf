@@ -262,17 +262,30 @@ resource "google_service_account" "function" {
   project      = var.project_id
   account_id   = "${var.name}-run"
   display_name = "${var.name} function runtime"
-  description  = "Runs the ${var.name} function: may create archive objects and read its webhook token secret, nothing else."
+  description  = "Runs the ${var.name} function: may create archive objects, read one back by name, and read its webhook token secret."
 
   depends_on = [time_sleep.services_ready]
 }
 
-# objectCreator has storage.objects.create but not get, list or delete, so the
-# function can add to the archive but never read, overwrite or remove it:
+# objectCreator has storage.objects.create but not list or delete, so the
+# function can add to the archive but never overwrite, remove or list it:
 # https://cloud.google.com/storage/docs/access-control/iam-roles
 resource "google_storage_bucket_iam_member" "function_object_creator" {
   bucket = google_storage_bucket.archive.name
   role   = "roles/storage.objectCreator"
+  member = "serviceAccount:${google_service_account.function.email}"
+}
+
+# GCS may refuse a retried create-only upload with 403 rather than 412 (the
+# caller lacks storage.objects.delete, and Google does not document which check
+# comes first: https://cloud.google.com/storage/docs/json_api/v1/objects/insert).
+# The function then reads the existing object's size and MD5 to confirm it
+# holds the same bytes before answering 200 duplicate. legacyObjectReader is
+# storage.objects.get alone: no list, overwrite or delete. Legacy roles take no
+# IAM condition, so it covers the bucket, which holds only the archive.
+resource "google_storage_bucket_iam_member" "function_object_reader" {
+  bucket = google_storage_bucket.archive.name
+  role   = "roles/storage.legacyObjectReader"
   member = "serviceAccount:${google_service_account.function.email}"
 }
 
@@ -429,6 +442,7 @@ resource "time_sleep" "grants_ready" {
     google_artifact_registry_repository_iam_member.build_writer,
     google_secret_manager_secret_iam_member.function_token_accessor,
     google_storage_bucket_iam_member.function_object_creator,
+    google_storage_bucket_iam_member.function_object_reader,
   ]
 }
 

@@ -23,12 +23,20 @@ import orjson
 from alertarchive import logs, naming, record
 from alertarchive.auth import CHALLENGE, TokenSet
 from alertarchive.config import ConfigError, Settings
+from alertarchive.health import ReadinessCheck
 from alertarchive.notification import NotJsonObject, Summary, parse_json_object, summarize
 from alertarchive.schema import NotificationValidator, explain
 from alertarchive.storage import Archive, StorageUnavailable, open_archive
 from alertarchive.storage.deadline import DeadlineArchive
 
-HEALTH_PATH = "/healthz"
+# The Prometheus ecosystem's probe paths. Not /healthz: Cloud Run reserves some paths ending
+# in "z" and may answer them itself, never passing them to the container
+# (https://cloud.google.com/run/docs/known-issues, "Reserved URL paths").
+LIVENESS_PATH = "/-/healthy"
+READINESS_PATH = "/-/ready"
+HEALTH_PATHS = (LIVENESS_PATH, READINESS_PATH)
+# Answered 404 with the paths to use instead, never taken as a source called "healthz".
+RETIRED_HEALTH_PATH = "/healthz"
 _READ_CHUNK_BYTES = 64 * 1024
 _JSON = {"Content-Type": "application/json"}
 _TEXT = {"Content-Type": "text/plain; charset=utf-8"}
@@ -100,6 +108,7 @@ class Receiver:
         self.validator = validator or NotificationValidator()
         # Injectable so tests and benchmarks can write archives spanning days and hours.
         self.clock = clock or _utc_now
+        self.readiness = ReadinessCheck(archive)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Receiver:
@@ -144,16 +153,9 @@ class Receiver:
         return outcome.body, outcome.status_code, outcome.headers
 
     def _answer(self, request: Request) -> Outcome:
-        if request.path == HEALTH_PATH:
-            if request.method in ("GET", "HEAD"):
-                return Outcome(200, "health", b'{"status":"ok"}\n', dict(_JSON))
-            # Not a source called "healthz": a probe with the wrong method must not archive.
-            return Outcome.text(
-                405,
-                "rejected",
-                f"method {request.method} not allowed on {HEALTH_PATH}; GET it",
-                Allow="GET, HEAD",
-            )
+        # Before the token check: probes carry no token, and these answers reveal nothing.
+        if request.path.startswith("/-/") or request.path == RETIRED_HEALTH_PATH:
+            return self._probe(request)
         if request.method != "POST":
             return Outcome.text(
                 405,
@@ -173,6 +175,42 @@ class Receiver:
         _check_content_headers(request)
         body = self._read_body(request)
         return self._archive(body, source, request.headers.get("User-Agent", ""))
+
+    def _probe(self, request: Request) -> Outcome:
+        """Liveness, readiness, or a 404 naming them; never a source, never archived."""
+        probe_paths = f"GET {LIVENESS_PATH} (alive) or GET {READINESS_PATH} (archive writable)"
+        if request.path not in HEALTH_PATHS:
+            reason = (
+                'Cloud Run reserves paths ending in "z" and may never pass them on'
+                if request.path == RETIRED_HEALTH_PATH
+                else "no such path"
+            )
+            path = request.path[:80]
+            return Outcome.text(404, "rejected", f"{path}: {reason}; probe {probe_paths}")
+        if request.method not in ("GET", "HEAD"):
+            return Outcome.text(
+                405,
+                "rejected",
+                f"method {request.method} not allowed on {request.path}; GET it",
+                Allow="GET, HEAD",
+            )
+        if request.path == LIVENESS_PATH:
+            return Outcome(200, "health", b'{"status":"ok"}\n', dict(_JSON), {"check": "liveness"})
+        readiness = self.readiness.check()
+        if readiness.ready:
+            return Outcome(
+                200, "health", b'{"status":"ready"}\n', dict(_JSON), {"check": "readiness"}
+            )
+        # The answer says only what a caller can act on; the cause (it names the bucket)
+        # goes to the log, as for a notification's 503.
+        return Outcome(
+            503,
+            "health",
+            b'{"status":"unavailable","reason":"the archive did not accept a write; '
+            b'notifications would be answered 503 and retried"}\n',
+            dict(_JSON),
+            {"check": "readiness", "reason": readiness.reason},
+        )
 
     def _read_body(self, request: Request) -> bytes:
         too_large = Outcome.text(
@@ -356,15 +394,14 @@ def _check_content_headers(request: Request) -> None:
 
 
 def _log(request: Request, outcome: Outcome, elapsed_seconds: float) -> None:
-    severity = (
-        "ERROR"
-        if outcome.status_code >= 500
-        else "WARNING"
-        if outcome.status_code >= 400
-        else "DEBUG"
-        if outcome.outcome == "health"
-        else "INFO"
-    )
+    if outcome.outcome == "health":
+        # A probe loses nothing: a readiness 503 warns, while the notifications answered
+        # 503 meanwhile log errors of their own.
+        severity = "DEBUG" if outcome.status_code < 400 else "WARNING"
+    elif outcome.status_code >= 500:
+        severity = "ERROR"
+    else:
+        severity = "WARNING" if outcome.status_code >= 400 else "INFO"
     message = f"{outcome.outcome} {outcome.status_code}"
     if "object" in outcome.fields:
         message += f" {outcome.fields['object']}"

@@ -261,19 +261,79 @@ def test_methods_other_than_post_get_405_with_allow_header(client, method):
     assert response.headers["Allow"] == "POST"
 
 
-def test_health_check_answers_200_without_credentials(client):
-    response = client.get("/healthz")
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_liveness_answers_200_without_credentials_or_storage(client, archive_dir, method):
+    response = client.open("/-/healthy", method=method)
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    if method == "GET":
+        assert response.get_json() == {"status": "ok"}
+    assert not archive_dir.exists()
 
 
-def test_posting_to_the_health_check_is_405_and_archives_nothing(client, archive_dir):
-    response = client.post("/healthz", data=FIRING, headers=AUTH)
+def test_readiness_answers_200_once_the_archive_took_a_write_outside_the_alert_trees(
+    client, archive_dir
+):
+    first = client.get("/-/ready")
+    again = client.get("/-/ready")
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.get_json() == {"status": "ready"}
+    assert [p.relative_to(archive_dir).as_posix() for p in archive_dir.rglob("*.json")] == [
+        "health/ready.json"
+    ]
+
+
+def test_readiness_answers_503_when_storage_fails_without_naming_it(capfd):
+    receiver = Receiver(_FailingArchive(), TokenSet((TOKEN,)), 10_000_000)
+
+    body, status, _ = receiver.handle(_get("/-/ready"))
+
+    assert status == 503
+    assert json.loads(body)["status"] == "unavailable"
+    assert b"fire" not in body
+    [line] = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    assert (line["severity"], line["reason"]) == ("WARNING", "disk on fire")
+
+
+def test_readiness_answers_within_the_storage_time_bound():
+    slow = DeadlineArchive(_FailingArchive(delay=5), seconds=0.3)
+    receiver = Receiver(slow, TokenSet((TOKEN,)), 10_000_000)
+
+    started = time.monotonic()
+    _, status, _ = receiver.handle(_get("/-/ready"))
+
+    assert status == 503
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize("path", ["/-/healthy", "/-/ready"])
+def test_posting_to_a_probe_is_405_and_archives_nothing(client, archive_dir, path):
+    response = client.post(path, data=FIRING, headers=AUTH)
 
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD"
-    assert not archive_dir.exists() or not any(archive_dir.rglob("*.json"))
+    assert not archive_dir.exists()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_healthz_is_404_naming_the_probe_paths_not_a_source_called_healthz(
+    client, archive_dir, method
+):
+    response = client.open("/healthz", method=method, data=FIRING, headers=AUTH)
+
+    assert response.status_code == 404
+    assert "Cloud Run reserves paths ending in" in response.text
+    assert "/-/healthy" in response.text
+    assert "/-/ready" in response.text
+    assert not archive_dir.exists()
+
+
+def test_other_paths_under_the_probe_prefix_are_404_not_a_source(client, archive_dir):
+    response = client.post("/-/metrics", data=FIRING, headers=AUTH)
+
+    assert response.status_code == 404
+    assert not archive_dir.exists()
 
 
 @pytest.mark.parametrize(
@@ -355,6 +415,12 @@ def _request(body: bytes, headers: dict[str, str]):
     from werkzeug.test import EnvironBuilder
 
     return EnvironBuilder(method="POST", path="/", data=body, headers=headers).get_request()
+
+
+def _get(path: str):
+    from werkzeug.test import EnvironBuilder
+
+    return EnvironBuilder(method="GET", path=path).get_request()
 
 
 def test_storage_failure_gets_503_so_alertmanager_retries():

@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Callable
 
 from alertarchive import config
-from alertarchive.receive import HEALTH_PATH
+from alertarchive.receive import LIVENESS_PATH
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -223,7 +223,7 @@ class ServedFunction:
         self.process.start()
         try:
             wait_until(
-                lambda: http_answers(f"{self.url}{HEALTH_PATH}") or not self.process.alive(),
+                lambda: http_answers(f"{self.url}{LIVENESS_PATH}") or not self.process.alive(),
                 timeout,
                 "functions-framework",
             )

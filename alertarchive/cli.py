@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
-import orjson
 
-from alertarchive import __version__, export, replay, report, timewindow
+from alertarchive import __version__, export, replay, report, safetext, timewindow
 from alertarchive.catalog import AmbiguousName, Catalog, Entry, Filters
-from alertarchive.display import Terminal, clean, counted
+from alertarchive.display import Terminal, counted
 from alertarchive.progress import Progress
+from alertarchive.safetext import printable
 from alertarchive.stats import Stats, compute
 from alertarchive.storage import (
     Archive,
@@ -48,9 +48,9 @@ class CommandError(click.ClickException):
         self.details = tuple(details)
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"alertarchive: error: {clean(self.format_message())}", err=True)
+        click.echo(f"alertarchive: error: {printable(self.format_message())}", err=True)
         for line in self.details:
-            click.echo(clean(line), err=True)
+            click.echo(printable(line), err=True)
 
 
 class ArchiveCommands(click.Group):
@@ -70,6 +70,10 @@ class ArchiveCommands(click.Group):
             raise CommandError(_one_line(error)) from None
 
 
+def _stdout_is_a_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _one_line(error: BaseException) -> str:
     text = str(error).strip()
     if isinstance(error, OSError) and error.strerror:
@@ -83,7 +87,7 @@ class App:
 
     def __init__(self, archive_url: str, utc: bool) -> None:
         self.archive_url = archive_url
-        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        colour = _stdout_is_a_terminal() and not os.environ.get("NO_COLOR")
         self.terminal = Terminal(colour=colour, utc=utc)
         self.zone: datetime.tzinfo = (
             datetime.UTC if utc else datetime.datetime.now().astimezone().tzinfo
@@ -293,7 +297,7 @@ def list_command(
     if as_json:
         out = sys.stdout.buffer
         for entry in entries:
-            out.write(orjson.dumps(entry.record()) + b"\n")
+            out.write((safetext.dumps(entry.record()) + "\n").encode())
         return
     if not entries:
         what = "quarantined bodies" if quarantined else "notifications"
@@ -377,7 +381,7 @@ def show(app: App, name: str, source: str | None, raw: bool, as_json: bool) -> N
     if as_json:
         if document is None:
             raise CommandError("the body is not a JSON object; use --raw for its exact bytes")
-        click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+        click.echo(_indented_json(body))
         return
     _print_notification(app.terminal, entry, document, len(body))
 
@@ -389,6 +393,16 @@ def _parse(body: bytes) -> dict[str, Any] | None:
         return parse_json_object(body)
     except NotJsonObject:
         return None
+
+
+def _indented_json(body: bytes) -> str:
+    """The body indented, every number exactly as sent (a 400-digit integer stays one)."""
+    try:
+        return safetext.dumps(safetext.loads_exact(body), indent=2)
+    except RecursionError:
+        raise CommandError(
+            "the body nests too deep to indent; use --raw for its exact bytes"
+        ) from None
 
 
 def _print_notification(
@@ -407,7 +421,7 @@ def _print_notification(
     for problem in entry.validation_errors:
         fields.append(("problem", problem))
     for label, value in fields:
-        click.echo(f"{terminal.bold(f'{label:<10}')} {clean(value)}")
+        click.echo(f"{terminal.bold(f'{label:<10}')} {printable(value)}")
     if document is None:
         click.echo("\nthe body is not a JSON object; `show --raw` prints its exact bytes")
         return
@@ -429,23 +443,24 @@ def _print_notification(
 def _print_alert(terminal: Terminal, alert: dict[str, Any]) -> None:
     labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
     annotations = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
-    status = str(alert.get("status", ""))
+    # A quarantined body's alert status can be any text: escaped before it is padded.
+    status = printable(str(alert.get("status", "")))
     name = str(labels.get("alertname", "(no alertname)"))
     ends = str(alert.get("endsAt", ""))
     ends = "" if ends.startswith("0001-") else f" → {ends}"
     click.echo("")
     click.echo(
-        f"  {terminal.status(f'{status:<8}', status)} {terminal.bold(clean(name))}  "
-        f"{clean(str(alert.get('startsAt', '')))}{clean(ends)}  "
-        f"{clean(str(alert.get('fingerprint', '')))}"
+        f"  {terminal.status(f'{status:<8}', status)} {terminal.bold(printable(name))}  "
+        f"{printable(str(alert.get('startsAt', '')))}{printable(ends)}  "
+        f"{printable(str(alert.get('fingerprint', '')))}"
     )
     for key, value in sorted(labels.items()):
         if key != "alertname":
-            click.echo(f"    {clean(str(key))}={clean(str(value))}")
+            click.echo(f"    {printable(str(key))}={printable(str(value))}")
     for key, value in sorted(annotations.items()):
-        click.echo(f"    @{clean(str(key))}: {clean(str(value))}")
+        click.echo(f"    @{printable(str(key))}: {printable(str(value))}")
     if alert.get("generatorURL"):
-        click.echo(f"    source: {clean(str(alert['generatorURL']))}")
+        click.echo(f"    source: {printable(str(alert['generatorURL']))}")
 
 
 def _stats_for(
@@ -480,7 +495,7 @@ def stats(
     """  # noqa: D301
     figures, _ = _stats_for(app, since, until, _filters(params), flap_episodes)
     if as_json:
-        click.echo(orjson.dumps(figures.record()).decode())
+        click.echo(safetext.dumps(figures.record()))
         return
     _print_stats(app.terminal, figures)
 
@@ -597,7 +612,7 @@ def report_command(
     output.write_text(page, encoding="utf-8")
     episodes = sum(len(history.episodes) for history in figures.histories)
     click.echo(
-        f"wrote {output}: {counted(figures.notifications, 'notification')}, "
+        f"wrote {printable(str(output))}: {counted(figures.notifications, 'notification')}, "
         f"{counted(len(figures.histories), 'alert')}, {counted(episodes, 'episode')}"
     )
 
@@ -653,14 +668,14 @@ def replay_command(
         return
     if dry_run:
         for entry in sorted(entries, key=lambda entry: (entry.received_at, entry.name)):
-            click.echo(f"would POST {counted(entry.size, 'byte')}  {entry.name}")
+            click.echo(f"would POST {counted(entry.size, 'byte')}  {printable(entry.name)}")
         click.echo(f"dry run: {counted(len(entries), 'notification')}, nothing sent", err=True)
         return
     failed = 0
     for delivery in replay.replay(entries, app.archive.read, url, token):
         answer = delivery.status_code if delivery.status_code is not None else "---"
-        detail = f"  {clean(delivery.detail)}" if delivery.detail else ""
-        line = f"{answer}  {delivery.name}{detail}"
+        detail = f"  {printable(delivery.detail)}" if delivery.detail else ""
+        line = f"{answer}  {printable(delivery.name)}{detail}"
         click.echo(app.terminal.status(line, "resolved" if delivery.ok else "firing"))
         failed += not delivery.ok
     if failed:
@@ -723,11 +738,14 @@ def export_command(
         rows = export.notification_rows(entries)
         columns = export.NOTIFICATION_COLUMNS
     if output_format == "csv":
-        count = export.write_csv(rows, columns, output)
+        # CSV keeps cells exact for files and pipes; a terminal gets them escaped.
+        to_terminal = output is sys.stdout or getattr(output, "name", "-") == "-"
+        escaped = to_terminal and _stdout_is_a_terminal()
+        count = export.write_csv(rows, columns, output, escaped=escaped)
     else:
         count = export.write_ndjson(rows, output)
     if output is not sys.stdout and getattr(output, "name", "-") != "-":
-        click.echo(f"wrote {counted(count, 'row')} to {output.name}", err=True)
+        click.echo(f"wrote {counted(count, 'row')} to {printable(output.name)}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,7 +1,8 @@
 """Human output for the terminal: safe text, aligned tables, times, colours on a TTY only.
 
-Label values are whatever the alert's author (or an attacker) wrote; control characters
-are shown escaped so a label cannot move the cursor, recolour or clear a reader's terminal.
+Label values are whatever the alert's author (or an attacker) wrote: every cell goes
+through safetext.printable, so a label cannot move the cursor, recolour or clear a reader's
+terminal.
 """
 
 from __future__ import annotations
@@ -12,17 +13,9 @@ from collections.abc import Sequence
 
 import click
 
+from alertarchive.safetext import printable
+
 _STATUS_COLOURS = {"firing": "red", "resolved": "green", "quarantined": "yellow"}
-
-
-def clean(text: str) -> str:
-    r"""Text with control and format characters escaped (`\\x1b`, `\\n`), safe to print."""
-    if text.isprintable():
-        return text
-    return "".join(
-        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
-        for char in text
-    )
 
 
 def plural(count: int, noun: str) -> str:
@@ -103,7 +96,7 @@ class Terminal:
         limits = limits or [None] * len(headers)
         cells = [
             [
-                fit(clean(cell), limit) if limit else clean(cell)
+                fit(printable(cell), limit) if limit else printable(cell)
                 for cell, limit in zip(row, limits, strict=True)
             ]
             for row in rows

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from alertarchive.catalog import Entry
 from alertarchive.episodes import parse_time
+from alertarchive.safetext import dumps, printable
 
 NOTIFICATION_COLUMNS = (
     "received_at",
@@ -81,21 +82,34 @@ def alert_rows(
 
 
 def write_ndjson(rows: Iterable[Mapping[str, Any]], stream: TextIO) -> int:
-    """Write one JSON object per line; returns the number of rows."""
+    r"""Write one JSON object per line (controls as \u escapes); returns the number of rows."""
     count = 0
     for row in rows:
-        stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        stream.write(dumps(row) + "\n")
         count += 1
     return count
 
 
-def write_csv(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...], stream: TextIO) -> int:
-    """Write a header and one CSV line per row (lists joined by commas, maps as JSON)."""
+def write_csv(
+    rows: Iterable[Mapping[str, Any]],
+    columns: tuple[str, ...],
+    stream: TextIO,
+    escaped: bool = False,
+) -> int:
+    """Write a header and one CSV line per row (lists joined by commas, maps as JSON).
+
+    Args:
+        rows: the rows.
+        columns: the header, in order.
+        stream: where to write.
+        escaped: show control characters escaped (for a terminal) instead of exact.
+    """
     writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow({key: _cell(row.get(key)) for key in columns})
+        cells = {key: _cell(row.get(key)) for key in columns}
+        writer.writerow({key: printable(cell) for key, cell in cells.items()} if escaped else cells)
         count += 1
     return count
 

@@ -14,8 +14,9 @@ import string
 from collections.abc import Sequence
 
 from alertarchive.catalog import Entry
-from alertarchive.display import clean, counted, fit, plural
+from alertarchive.display import counted, fit, plural
 from alertarchive.episodes import AlertHistory, Episode
+from alertarchive.safetext import printable
 from alertarchive.stats import Stats
 
 MAX_ROWS = 400
@@ -68,7 +69,7 @@ def render(
 
 
 def _text(value: object, limit: int | None = None) -> str:
-    shown = clean(str(value))
+    shown = printable(str(value))
     return html.escape(fit(shown, limit) if limit else shown, quote=True)
 
 

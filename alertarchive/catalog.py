@@ -26,8 +26,6 @@ DEFAULT_WORKERS = 16
 _SHA256_IN_NAME = re.compile(r"-([0-9a-f]{64})\.(?:json|bin)$")
 _HEX = re.compile(r"[0-9a-f]+")
 _MIN_ID_CHARS = 6
-# A value this long that ends in "…" (3 bytes) was cut by record.metadata's size bound.
-_BOUNDED_VALUE_BYTES = record.MAX_VALUE_BYTES - 3
 _BATCH = 64
 
 T = TypeVar("T")
@@ -264,13 +262,13 @@ class Filters:
             return True
         if any(_receiver_matches(entry.receiver, wanted) for wanted in self.receivers):
             return True
-        return None if _was_cut(entry.receiver) else False
+        return None if record.was_cut(entry.receiver) else False
 
     def _alertname(self, entry: Entry) -> bool | None:
         if not self.alertnames:
             return True
         text = entry.alertnames_text
-        if _was_cut(text):
+        if record.was_cut(text):
             return None
         if "," in text:
             # Names are comma-joined; a name that itself holds a comma makes the split
@@ -291,10 +289,6 @@ def _parse_label(text: str) -> tuple[str, str]:
 def _receiver_matches(stored: str, wanted: str) -> bool:
     # Alertmanager sends the receiver name regex-quoted (`team\.db`); accept either form.
     return stored == wanted or re.sub(r"\\(.)", r"\1", stored) == wanted
-
-
-def _was_cut(value: str) -> bool:
-    return value.endswith("…") and len(value.encode()) >= _BOUNDED_VALUE_BYTES
 
 
 class Catalog:

@@ -654,6 +654,12 @@ def replay_command(
           --token "$NEW_TOKEN" --dry-run
     """  # noqa: D301
     replay.check_target(url)
+    try:
+        replay.check_token(token)
+    except replay.BadToken as error:
+        raise click.BadParameter(
+            str(error).removeprefix("--token "), param_hint="--token"
+        ) from None
     filters = _filters(params)
     if names and since:
         raise click.UsageError("give object NAMEs or --since, not both")
@@ -683,6 +689,8 @@ def replay_command(
         raise CommandError(
             f"{failed} of {counted(len(entries), 'notification')} {were} not accepted"
         )
+    every = "accepted" if len(entries) == 1 else "all accepted"
+    click.echo(f"replayed {counted(len(entries), 'notification')}, {every}", err=True)
 
 
 @cli.command("export")

@@ -15,6 +15,8 @@ from alertarchive.notification import Summary
 # GCS allows 8 KiB of custom metadata per object; label values can be kilobytes long.
 # Five free-text fields at this bound stay well inside it.
 MAX_VALUE_BYTES = 1024
+# Ends a value cut to MAX_VALUE_BYTES.
+CUT_MARK = "…"
 VALID = "valid"
 INVALID = "invalid"
 
@@ -54,9 +56,16 @@ def format_timestamp(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def was_cut(value: str) -> bool:
+    """Whether a stored value was cut to MAX_VALUE_BYTES (and ends with the cut's `…`)."""
+    return value.endswith(CUT_MARK) and len(value.encode()) >= MAX_VALUE_BYTES - len(
+        CUT_MARK.encode()
+    )
+
+
 def _bounded(value: str) -> str:
     encoded = value.encode()
     if len(encoded) <= MAX_VALUE_BYTES:
         return value
     # Cut on a character boundary, leaving room for the 3-byte ellipsis.
-    return encoded[: MAX_VALUE_BYTES - 3].decode(errors="ignore") + "…"
+    return encoded[: MAX_VALUE_BYTES - 3].decode(errors="ignore") + CUT_MARK

@@ -3,11 +3,22 @@
 import datetime
 import hashlib
 import json
+import socket
+import threading
+from types import SimpleNamespace
 
 import pytest
 
-from alertarchive.storage import open_archive
-from tests.support.archives import Copies, build_scenario
+from alertarchive import cli as cli_module
+from alertarchive.storage import NotFound, open_archive
+from tests.support.archives import (
+    ArchiveWriter,
+    Copies,
+    CountingArchive,
+    alert,
+    build_scenario,
+    notification,
+)
 from tests.support.cli import run
 from tests.support.processes import ServedFunction, free_port
 
@@ -163,3 +174,131 @@ def test_replay_json_bodies_arrive_parsable(scenario, second_receiver):
     stored = stored_sha256s(second_receiver.archive_url)[sha]
     body = open_archive(second_receiver.archive_url).read(stored.name)
     assert json.loads(body)["alerts"][0]["labels"]["alertname"] == "HighLatency"
+
+
+# --- every notification that can be sent is sent; each failure is reported ----------------
+
+
+@pytest.fixture
+def three_notifications(tmp_path):
+    """Three notifications an hour apart; the middle one's sender gave a 2 KiB User-Agent."""
+    writer = ArchiveWriter(str(tmp_path / "archive"))
+    now = datetime.datetime.now(datetime.UTC)
+    names = []
+    for hours, user_agent in ((3, "Alertmanager/0.25.0"), (2, "Go-http-client/" + "x" * 2048)):
+        started = now - datetime.timedelta(hours=hours)
+        body = notification([alert({"alertname": f"Replayed{hours}"}, started)])
+        names.append(writer.post(body, started, user_agent=user_agent)["object"])
+    started = now - datetime.timedelta(hours=1)
+    names.append(
+        writer.post(notification([alert({"alertname": "Replayed1"}, started)]), started)["object"]
+    )
+    return SimpleNamespace(url=str(tmp_path / "archive"), root=tmp_path / "archive", names=names)
+
+
+def test_a_user_agent_cut_at_1_kib_when_archived_is_replayed_without_the_cut_mark(
+    three_notifications, second_receiver
+):
+    cut = open_archive(three_notifications.url).stat(three_notifications.names[1])
+    assert cut.metadata["user_agent"].endswith("…")
+
+    result = run(
+        three_notifications.url,
+        "replay",
+        "--since",
+        "4h",
+        "--to",
+        second_receiver.url + "/",
+        "--token",
+        TOKEN,
+    )
+
+    assert result.exit_code == 0, result.output
+    assert [line.split()[:2] for line in result.stdout.splitlines()] == [
+        ["201", name] for name in three_notifications.names
+    ]
+    sent = stored_sha256s(second_receiver.archive_url)[cut.metadata["body_sha256"]]
+    assert sent.metadata["user_agent"] == cut.metadata["user_agent"].removesuffix("…")
+    assert "User-Agent was cut at 1 KiB" in result.stdout
+    assert result.stderr == "replayed 3 notifications, all accepted\n"
+
+
+def test_replay_sends_every_notification_it_can_and_reports_each_failure_at_the_end(
+    three_notifications, second_receiver, monkeypatch
+):
+    first, middle, last = three_notifications.names
+
+    def opened(url, timeout_seconds=8.0):
+        archive = CountingArchive(open_archive(url, timeout_seconds))
+        read = archive.read
+
+        def read_unless_deleted(name):
+            if name == middle:  # deleted between the listing and the send
+                raise NotFound(f"no object {name!r} in {url}")
+            return read(name)
+
+        archive.read = read_unless_deleted
+        return archive
+
+    monkeypatch.setattr(cli_module, "open_archive", opened)
+    sidecar = three_notifications.root / (last + ".meta")
+    metadata = json.loads(sidecar.read_bytes())
+    sidecar.write_text(json.dumps({**metadata, "user_agent": "Evil\r\nX-Injected: 1"}))
+
+    result = run(
+        three_notifications.url,
+        "replay",
+        "--since",
+        "4h",
+        "--to",
+        second_receiver.url + "/",
+        "--token",
+        TOKEN,
+    )
+
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"201  {first}")
+    assert lines[1].startswith(f"---  {middle}  not read: no object")
+    assert lines[2].startswith(f"201  {last}  archived User-Agent is not a valid header")
+    assert result.stderr == "alertarchive: error: 1 of 3 notifications was not accepted\n"
+    stored = stored_sha256s(second_receiver.archive_url)
+    assert stored[metadata["body_sha256"]].metadata["user_agent"].startswith("alertarchive-replay/")
+
+
+def test_a_target_that_does_not_speak_http_is_reported_per_notification(three_notifications):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        threading.Thread(target=_answer_garbage, args=(server, 3), daemon=True).start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/"
+
+        result = run(three_notifications.url, "replay", "--since", "4h", "--to", url)
+
+    assert result.exit_code == 1
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["---"] * 3
+    assert all("not delivered" in line for line in result.stdout.splitlines())
+    assert result.stderr == "alertarchive: error: 3 of 3 notifications were not accepted\n"
+
+
+def test_a_token_that_cannot_be_sent_in_a_header_is_a_usage_error(three_notifications):
+    result = run(
+        three_notifications.url,
+        "replay",
+        "--since",
+        "4h",
+        "--to",
+        "http://127.0.0.1:9/",
+        "--token",
+        "tök€n",
+    )
+
+    assert result.exit_code == 2
+    assert "--token" in result.stderr
+    assert result.stdout == ""
+
+
+def _answer_garbage(server: socket.socket, count: int) -> None:
+    for _ in range(count):
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"garbage\r\n\r\n")

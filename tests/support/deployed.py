@@ -3,7 +3,7 @@
 - the files terraform/main.tf's archive_file zips (its own source_dir and excludes, replayed);
 - a venv of the runtime's Python (3.12) holding requirements.txt only, as the buildpack
   installs it (no dev requirements, no editable install of this project);
-- the environment the function resource sets, plus what the platform injects;
+- the environment `terraform plan` gives the function resource, plus what the platform injects;
 - started as the Python buildpack's web process: `functions-framework`, no arguments, in the
   source folder, after `python -m compileall` (GoogleCloudPlatform/buildpacks,
   cmd/python/functions_framework/lib/lib.go).
@@ -19,7 +19,6 @@ import glob
 import hashlib
 import os
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
@@ -42,7 +41,6 @@ RUNTIME_PYTHON = "3.12"  # build_config.runtime = "python312"
 # - LOG_EXECUTION_ID=true: added to every function created through the Cloud Functions v2
 #   API, https://cloud.google.com/functions/docs/concepts/python-runtime ("Execution ID").
 SIGNATURE_TYPE = "http"
-_INTERPOLATED_VARIABLE = re.compile(r"^\$\{tostring\(var\.([a-z0-9_]+)\)\}$")
 
 
 @functools.cache
@@ -66,20 +64,6 @@ def _locals() -> dict:
         for block in _parse(path.name).get("locals", []):
             merged.update(block)
     return merged
-
-
-def _variable_defaults() -> dict:
-    return {
-        name: body.get("default")
-        for path in sorted(TERRAFORM.glob("*.tf"))
-        for block in _parse(path.name).get("variable", [])
-        for name, body in block.items()
-    }
-
-
-def function_resource() -> dict:
-    """terraform/'s google_cloudfunctions2_function, as python-hcl2 parses it."""
-    return _block("resource", "google_cloudfunctions2_function", "this")
 
 
 # ---------------------------------------------------------------------------
@@ -206,49 +190,40 @@ def compile_source(venv: pathlib.Path, source: pathlib.Path) -> None:
 # ---------------------------------------------------------------------------
 
 
-def terraform_environment(
-    archive_url: str, secrets: dict[str, str], variables: dict[str, object] | None = None
-) -> dict[str, str]:
-    """service_config's environment_variables and secret keys, as applied with these tfvars.
+def planned_function(variables: dict[str, object]) -> dict:
+    """google_cloudfunctions2_function.this as `terraform plan` with these inputs would create it.
 
-    archive_url stands for local.archive_url (a bucket Terraform would create); a value this
-    cannot resolve fails, naming it, rather than being skipped.
+    Raises:
+        RuntimeError: the plan failed, with Terraform's errors.
     """
-    service_config = function_resource()["service_config"][0]
-    values = {**_variable_defaults(), **(variables or {})}
-    environment = {}
-    for key, expression in service_config["environment_variables"].items():
-        environment[key] = _resolve(key, str(expression), values, archive_url)
-    for secret in service_config.get("secret_environment_variables", []):
+    from tests.support import terraform  # real Terraform; skips (fails on CI) without tf-tools
+
+    plan = terraform.plan(variables)
+    if plan.returncode != 0 or plan.json is None:
+        raise RuntimeError("terraform plan failed:\n" + "\n".join(plan.errors))
+    return plan.resource("google_cloudfunctions2_function.this")["change"]["after"]
+
+
+def function_environment(function: dict, secrets: dict[str, str]) -> dict[str, str]:
+    """The planned function's environment_variables, and its secret variables from secrets."""
+    service_config = function["service_config"][0]
+    environment = dict(service_config["environment_variables"])
+    for secret in service_config.get("secret_environment_variables") or []:
         if secret["key"] not in secrets:
             raise LookupError(f"terraform/ mounts secret {secret['key']}; give the test a value")
         environment[secret["key"]] = secrets[secret["key"]]
     return environment
 
 
-def _resolve(key: str, expression: str, values: dict, archive_url: str) -> str:
-    if "${" not in expression:
-        return expression
-    if expression == "${local.archive_url}":
-        return archive_url
-    variable = _INTERPOLATED_VARIABLE.match(expression)
-    if variable and values.get(variable.group(1)) is not None:
-        return str(values[variable.group(1)])
-    raise ValueError(
-        f"environment_variables.{key} = {expression!r}: tests/support/deployed.py cannot "
-        "evaluate it; teach _resolve() the form"
-    )
-
-
-def platform_environment(port: int) -> dict[str, str]:
-    """What Cloud Run and the buildpack add on every instance of the function."""
-    name = str(_variable_defaults()["name"])
+def platform_environment(function: dict, port: int) -> dict[str, str]:
+    """What Cloud Run and the buildpack add on every instance of the planned function."""
+    name = function["name"]
     return {
         "PORT": str(port),
         "K_SERVICE": name,
         "K_REVISION": f"{name}-00001-tst",
         "K_CONFIGURATION": name,
-        "FUNCTION_TARGET": str(function_resource()["build_config"][0]["entry_point"]),
+        "FUNCTION_TARGET": function["build_config"][0]["entry_point"],
         "FUNCTION_SIGNATURE_TYPE": SIGNATURE_TYPE,
         "LOG_EXECUTION_ID": "true",
     }
@@ -266,6 +241,7 @@ class DeployedFunction:
         self,
         source: pathlib.Path,
         venv: pathlib.Path,
+        function: dict,
         environment: dict[str, str],
         workdir: pathlib.Path,
     ) -> None:
@@ -276,7 +252,7 @@ class DeployedFunction:
             "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
             "HOME": str(workdir),
             **environment,
-            **platform_environment(self.port),
+            **platform_environment(function, self.port),
             # The one difference from Cloud Run (0.0.0.0): functions-framework's own HOST.
             "HOST": "127.0.0.1",
         }

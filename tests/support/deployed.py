@@ -39,7 +39,9 @@ RUNTIME_PYTHON = "3.12"  # build_config.runtime = "python312"
 #   https://cloud.google.com/run/docs/configuring/services/overview-environment-variables
 #   (the buildpack's launch layer sets them from entry_point and the trigger type);
 # - LOG_EXECUTION_ID=true: added to every function created through the Cloud Functions v2
-#   API, https://cloud.google.com/functions/docs/concepts/python-runtime ("Execution ID").
+#   API, as Terraform creates this one; only Cloud Run Admin API deployments must set it
+#   themselves (https://cloud.google.com/functions/docs/concepts/java-runtime, "Execution ID";
+#   the platform, not the language, adds it). terraform/ declares it too.
 SIGNATURE_TYPE = "http"
 
 

@@ -3,6 +3,11 @@
 Filters are decided from the stored metadata whenever it can answer (status, alert name,
 receiver, source); only label filters, and metadata that was cut to its size bound, need
 the body. A body is downloaded only for entries the metadata could not rule out.
+
+Only objects the receiver wrote are entries (alertarchive.ownership). What else is there,
+and what could not be read (a folder leading outside a local root, an unreadable body), is
+left out and kept as a Notice for the command to report: one bad object never hides the
+others or stops a listing.
 """
 
 from __future__ import annotations
@@ -17,18 +22,32 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from alertarchive import naming, record, timewindow
+from alertarchive import naming, ownership, record, timewindow
 from alertarchive.notification import NotJsonObject, parse_json_object, summarize
 from alertarchive.progress import Progress, Silent
 from alertarchive.storage import Archive, NotFound, StoredObject
 
 DEFAULT_WORKERS = 16
-_SHA256_IN_NAME = re.compile(r"-([0-9a-f]{64})\.(?:json|bin)$")
 _HEX = re.compile(r"[0-9a-f]+")
 _MIN_ID_CHARS = 6
 _BATCH = 64
 
 T = TypeVar("T")
+
+
+# Notice kinds: what happened to the objects a listing left out or repaired.
+IGNORED = "ignored"
+UNREADABLE = "unreadable"
+REBUILT = "rebuilt"
+
+
+@dataclasses.dataclass(frozen=True)
+class Notice:
+    """An object (or folder) left out of a listing, or read differently, and why."""
+
+    kind: str
+    why: str
+    name: str
 
 
 class BadFilter(ValueError):
@@ -111,17 +130,13 @@ class Entry:
         }
 
 
-def entry_from(stored: StoredObject, body: bytes | None = None) -> Entry:
-    """An Entry from listed metadata, or from the body when the metadata is missing."""
-    metadata: Mapping[str, str] = stored.metadata
-    if not metadata and body is not None:
-        metadata = _metadata_from_body(stored.name, body)
+def entry_from(stored: StoredObject, metadata: Mapping[str, str]) -> Entry:
+    """An Entry from an object's metadata (as stored, or rebuilt from its body)."""
     received_at = _parse_received_at(metadata.get("received_at", ""))
     if received_at is None:
         received_at = timewindow.partition_start(stored.name) or datetime.datetime.min.replace(
             tzinfo=datetime.UTC
         )
-    sha_match = _SHA256_IN_NAME.search(stored.name)
     errors = metadata.get("validation_errors", "")
     return Entry(
         name=stored.name,
@@ -132,7 +147,7 @@ def entry_from(stored: StoredObject, body: bytes | None = None) -> Entry:
         alertnames_text=metadata.get("alertnames", ""),
         alert_count=_int_or_none(metadata.get("alert_count")),
         source=metadata.get("source") or _source_from_name(stored.name),
-        sha256=metadata.get("body_sha256") or (sha_match.group(1) if sha_match else ""),
+        sha256=metadata.get("body_sha256") or ownership.sha256_in_name(stored.name) or "",
         user_agent=metadata.get("user_agent", ""),
         group_key=metadata.get("group_key", ""),
         quarantined=stored.name.startswith(f"{naming.QUARANTINED}/"),
@@ -301,6 +316,8 @@ class Catalog:
         self.workers = workers
         self.progress = progress or Silent()
         self._bodies: dict[str, bytes] = {}
+        # Appended to from the pool's threads (list.append is atomic).
+        self.notices: list[Notice] = []
 
     def prefixes(self, span: timewindow.Window, kind: str) -> list[str]:
         """The partitions to list for a window (see timewindow.prefixes)."""
@@ -324,14 +341,49 @@ class Catalog:
         return self._filter(listed, filters, limit)
 
     def _list(self, prefixes: Sequence[str]) -> list[Entry]:
-        stored = [
-            item
-            for items in self._map(lambda prefix: list(self.archive.list(prefix)), prefixes)
-            for item in items
-        ]
-        without_metadata = [item.name for item in stored if not item.metadata]
+        stored = [item for items in self._map(self._list_prefix, prefixes) for item in items]
+        return self._receivers_entries(stored)
+
+    def _list_prefix(self, prefix: str) -> list[StoredObject]:
+        try:
+            return list(self.archive.list(prefix))
+        except (ValueError, OSError) as error:
+            # A local folder that leads outside the root, or one we may not read: the rest
+            # of the window is still listed. (An unreachable bucket still stops the command.)
+            self.notices.append(Notice(UNREADABLE, _reason(error), prefix))
+            return []
+
+    def _receivers_entries(self, stored: Sequence[StoredObject]) -> list[Entry]:
+        """Entries for the objects the receiver wrote; a Notice for each other one."""
+        named = []
+        for item in stored:
+            sha256 = ownership.sha256_in_name(item.name)
+            if sha256 is None:
+                self.notices.append(Notice(IGNORED, ownership.NOT_ITS_NAME, item.name))
+            else:
+                named.append((item, sha256, ownership.usable_metadata(item.metadata)))
+        without_metadata = [item.name for item, _, metadata in named if metadata is None]
         bodies = self.bodies(without_metadata, "reading bodies without metadata")
-        return [entry_from(item, bodies.get(item.name)) for item in stored]
+        entries = []
+        for item, sha256, metadata in named:
+            if metadata is None:
+                body = bodies.get(item.name)
+                if body is None:
+                    continue  # unreadable: already a Notice
+                if hashlib.sha256(body).hexdigest() != sha256:
+                    self.notices.append(Notice(IGNORED, ownership.NOT_ITS_BODY, item.name))
+                    continue
+                if item.metadata is not None and item.metadata != {}:
+                    why = "with metadata that is not alertarchive's, read from its body"
+                    self.notices.append(Notice(REBUILT, why, item.name))
+                metadata = _metadata_from_body(item.name, body)
+            else:
+                problem = ownership.mismatch(metadata, sha256, item.size)
+                if problem:
+                    self.notices.append(Notice(IGNORED, problem, item.name))
+                    continue
+            entries.append(entry_from(item, metadata))
+        return entries
 
     def _filter(self, listed: list[Entry], filters: Filters, limit: int | None) -> list[Entry]:
         decided = [(entry, filters.decide(entry)) for entry in listed]
@@ -355,16 +407,20 @@ class Catalog:
         return kept
 
     def bodies(self, names: Sequence[str], label: str = "reading bodies") -> dict[str, bytes]:
-        """The exact stored bytes of each name, downloaded concurrently and kept for reuse."""
+        """The exact stored bytes of each name, downloaded concurrently and kept for reuse.
+
+        A body that cannot be read is left out (and becomes a Notice).
+        """
         missing = [name for name in names if name not in self._bodies]
         if missing:
             self.progress.start(label, len(missing))
             try:
                 for name, body in zip(missing, self._map(self._read, missing), strict=True):
-                    self._bodies[name] = body
+                    if body is not None:
+                        self._bodies[name] = body
             finally:
                 self.progress.finish()
-        return {name: self._bodies[name] for name in names}
+        return {name: self._bodies[name] for name in names if name in self._bodies}
 
     def documents(
         self, entries: Sequence[Entry], label: str = "reading bodies"
@@ -373,10 +429,15 @@ class Catalog:
         bodies = self.bodies([entry.name for entry in entries], label)
         return {name: _parse_or_none(body) for name, body in bodies.items()}
 
-    def _read(self, name: str) -> bytes:
-        body = self.archive.read(name)
-        self.progress.advance()
-        return body
+    def _read(self, name: str) -> bytes | None:
+        try:
+            return self.archive.read(name)
+        except (NotFound, ValueError, OSError) as error:
+            # Gone since the listing, not a file, or leading outside a local root.
+            self.notices.append(Notice(UNREADABLE, _reason(error), name))
+            return None
+        finally:
+            self.progress.advance()
 
     def find(self, text: str, sources: Sequence[str] = ()) -> Entry:
         """The one object a full name, a unique name suffix or a sha256 prefix points to.
@@ -394,9 +455,12 @@ class Catalog:
         if not wanted:
             raise NotFound("no object name given")
         if wanted.startswith((f"{naming.ARCHIVED}/", f"{naming.QUARANTINED}/")):
-            stored = self.archive.stat(wanted)
-            body = None if stored.metadata else self.archive.read(wanted)
-            matches = [entry_from(stored, body)]
+            matches = self._receivers_entries([self.archive.stat(wanted)])
+            if not matches:
+                why = next(
+                    (notice.why for notice in self.notices if notice.name == wanted), "unreadable"
+                )
+                raise NotFound(f"{wanted} is not an object alertarchive wrote ({why})")
         else:
             matches = self._matching(wanted)
         chosen = [entry for entry in matches if entry.source in sources] if sources else matches
@@ -436,6 +500,13 @@ class Catalog:
             return iter(list(pool.map(function, items)))
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _reason(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return lines[0] if lines else type(error).__name__
 
 
 def _parse_or_none(body: bytes) -> dict[str, Any] | None:

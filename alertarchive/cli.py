@@ -7,6 +7,7 @@ for gs:// URLs.
 
 from __future__ import annotations
 
+import collections
 import datetime
 import functools
 import os
@@ -18,7 +19,8 @@ from typing import Any
 import click
 
 from alertarchive import __version__, export, replay, report, safetext, timewindow
-from alertarchive.catalog import AmbiguousName, Catalog, Entry, Filters
+from alertarchive import catalog as catalog_module
+from alertarchive.catalog import AmbiguousName, Catalog, Entry, Filters, Notice
 from alertarchive.display import Terminal, counted
 from alertarchive.progress import Progress
 from alertarchive.safetext import printable
@@ -58,7 +60,9 @@ class ArchiveCommands(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            _report_notices(ctx)
+            return result
         except BrokenPipeError:
             # `alertarchive list | head`: the reader left; that is not an error.
             sys.stderr.close()
@@ -67,7 +71,50 @@ class ArchiveCommands(click.Group):
             click.echo("alertarchive: interrupted", err=True)
             ctx.exit(130)
         except _EXPECTED_ERRORS as error:
+            _report_notices(ctx)
             raise CommandError(_one_line(error)) from None
+        except click.ClickException:
+            _report_notices(ctx)
+            raise
+
+
+# An unreadable object is named; past this many, the rest are counted.
+NOTICES_NAMED = 5
+
+
+def _report_notices(ctx: click.Context) -> None:
+    """Say on stderr what the listings left out (and why), after the command's output."""
+    app = ctx.find_object(App)
+    if app is None or "catalog" not in app.__dict__:
+        return
+    for line in notice_lines(app.catalog.notices):
+        click.echo(f"alertarchive: {printable(line)}", err=True)
+
+
+def notice_lines(notices: Sequence[Notice]) -> list[str]:
+    """Lines for what a catalog left out: counts by reason, with an example each."""
+    unique = list(dict.fromkeys(notices))
+    lines = []
+    ignored = [notice for notice in unique if notice.kind == catalog_module.IGNORED]
+    if ignored:
+        reasons = collections.Counter(notice.why for notice in ignored)
+        examples = {notice.why: notice.name for notice in reversed(ignored)}
+        detail = "; ".join(f"{count} {why}, e.g. {examples[why]}" for why, count in reasons.items())
+        lines.append(
+            f"{counted(len(ignored), 'object')} not written by alertarchive ignored: {detail}"
+        )
+    rebuilt = [notice for notice in unique if notice.kind == catalog_module.REBUILT]
+    if rebuilt:
+        lines.append(
+            f"{counted(len(rebuilt), 'object')} with metadata that is not alertarchive's read "
+            f"from {'its' if len(rebuilt) == 1 else 'their'} body, e.g. {rebuilt[0].name}"
+        )
+    unreadable = [notice for notice in unique if notice.kind == catalog_module.UNREADABLE]
+    for notice in unreadable[:NOTICES_NAMED]:
+        lines.append(f"{notice.name} could not be read and is left out: {notice.why}")
+    if len(unreadable) > NOTICES_NAMED:
+        lines.append(f"… and {len(unreadable) - NOTICES_NAMED} more that could not be read")
+    return lines
 
 
 def _stdout_is_a_terminal() -> bool:

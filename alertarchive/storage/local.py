@@ -144,7 +144,11 @@ class LocalArchive:
                 path = pathlib.Path(directory, file_name)
                 name = os.path.join(directory, file_name)[root_length:].replace(os.sep, "/")
                 if name.startswith(prefix):
-                    yield self._describe(path, name)
+                    try:
+                        described = self._describe(path, name)
+                    except FileNotFoundError:
+                        continue  # removed since the walk, or a symlink to nothing
+                    yield described
 
     def list_folders(self, prefix: str) -> list[str]:
         base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
@@ -173,7 +177,9 @@ class LocalArchive:
     def _describe(self, path: pathlib.Path, name: str) -> StoredObject:
         try:
             metadata = json.loads(_sidecar(path).read_bytes())
-        except (FileNotFoundError, ValueError):
+        except (OSError, ValueError):
+            # Missing, unreadable or not JSON: readers rebuild what they need from the body
+            # (and check the shape of what does parse: catalog and ownership).
             metadata = {}
         return StoredObject(name=name, size=path.stat().st_size, metadata=metadata)
 
@@ -193,7 +199,7 @@ class LocalArchive:
     def _real_path(self, name: str) -> str:
         path = os.path.realpath(os.path.join(self._real_root, name))
         if path != self._real_root and not path.startswith(self._inside_root):
-            raise ValueError(f"object name {name!r} escapes the archive root")
+            raise ValueError(f"{name} leads outside the archive root (to {path}); not read")
         return path
 
     def _stage(self, data: bytes) -> str:

@@ -10,8 +10,10 @@ escapes.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -163,3 +165,155 @@ def test_any_text_is_printed_inert_and_written_to_json_exactly(text):
     written = safetext.dumps({text: [text]}, indent=2)
     assert_inert(written.replace("\n", ""))
     assert json.loads(written) == {text: [text]}
+
+
+# --- objects the receiver did not write -------------------------------------------------------
+
+
+@pytest.fixture
+def two_notifications(tmp_path):
+    """A local archive of two notifications, received 2h and 1h ago, and the receiver's names."""
+    writer = ArchiveWriter(str(tmp_path / "archive"))
+    now = datetime.datetime.now(datetime.UTC)
+    names = []
+    for hours in (2, 1):
+        at = now - datetime.timedelta(hours=hours)
+        body = notification([alert({"alertname": f"Mine{hours}"}, at)])
+        names.append(writer.post(body, at)["object"])
+    return SimpleNamespace(url=str(tmp_path / "archive"), root=tmp_path / "archive", names=names)
+
+
+def _plant(root, name: str, body: bytes) -> str:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body)
+    return name
+
+
+def test_objects_alertarchive_did_not_write_are_not_listed_counted_or_replayed(two_notifications):
+    partition = two_notifications.names[1].rsplit("/", 1)[0]
+    other_sha = hashlib.sha256(b"other bytes").hexdigest()
+    planted = [
+        _plant(two_notifications.root, f"{partition}/notes.txt", b"remember the milk"),
+        _plant(two_notifications.root, f"{partition}/empty.json", b""),
+        # Named like the receiver's, but these bytes are not the body that name stands for.
+        _plant(two_notifications.root, f"{partition}/firing-Fake-{other_sha}.json", b"{}"),
+        _plant(two_notifications.root, f"{partition}/\x1b[2J.json", b"{}"),
+    ]
+
+    listed = run(two_notifications.url, "list", "--json")
+    figures = run(two_notifications.url, "stats", "--json")
+    replayed = run(
+        two_notifications.url, "replay", "--since", "3h", "--to", "http://127.0.0.1:9/", "--dry-run"
+    )
+    exported = run(two_notifications.url, "export")
+
+    assert [record["name"] for record in ndjson(listed)] == two_notifications.names[::-1]
+    assert json.loads(figures.stdout)["notifications"] == 2
+    assert [line.split()[-1] for line in replayed.stdout.splitlines()] == two_notifications.names
+    assert len(ndjson(exported)) == 2
+    for result in (listed, figures, replayed, exported):
+        assert result.exit_code == 0, result.output
+        assert "4 objects not written by alertarchive ignored" in result.stderr
+        assert_inert(result.stderr)
+    assert "3 named unlike the objects alertarchive writes, e.g. " in listed.stderr
+    assert "1 with a body that does not match the sha256 in its name, e.g. " in listed.stderr
+    shown = run(two_notifications.url, "show", planted[0])
+    assert shown.exit_code == 1
+    assert "is not an object alertarchive wrote (named unlike" in shown.stderr
+
+
+def test_an_object_whose_metadata_names_another_body_is_ignored(two_notifications):
+    name = two_notifications.names[0]
+    sidecar = two_notifications.root / (name + ".meta")
+    metadata = json.loads(sidecar.read_bytes())
+    sidecar.write_text(json.dumps({**metadata, "body_sha256": "0" * 64}))
+
+    result = run(two_notifications.url, "list", "--json")
+
+    assert [record["name"] for record in ndjson(result)] == two_notifications.names[1:]
+    assert "1 object not written by alertarchive ignored" in result.stderr
+
+
+def test_gcs_folder_placeholders_and_stray_objects_are_not_notifications(
+    fake_gcs, gcs_bucket, isolated_environ, monkeypatch
+):
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", fake_gcs.url)
+    url = f"gs://{gcs_bucket}/team-x"
+    writer = ArchiveWriter(url)
+    at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
+    name = writer.post(notification([alert({"alertname": "OnGcs"}, at)]), at)["object"]
+    bucket = fake_gcs.client().bucket(gcs_bucket)
+    hour = name.split("/source=")[0]
+    # What the console's "Create folder" and a careless upload leave behind.
+    bucket.blob(f"team-x/{hour}/").upload_from_string(b"")
+    bucket.blob(f"team-x/{hour}/source=default/notes.txt").upload_from_string(b"hello")
+
+    listed = run(url, "list", "--json")
+    figures = run(url, "stats", "--json")
+
+    assert [record["name"] for record in ndjson(listed)] == [name]
+    assert json.loads(figures.stdout)["notifications"] == 1
+    assert "2 objects not written by alertarchive ignored" in listed.stderr
+
+
+# --- one bad object does not hide the others ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sidecar",
+    [b"[]", b'"valid JSON"', b"null", b"42", b'{"received_at": 5, "alertnames": [1]}', b"\xff"],
+    ids=["list", "string", "null", "number", "wrong types", "not UTF-8"],
+)
+def test_a_bad_sidecar_hides_nothing_and_kills_no_command(two_notifications, sidecar, tmp_path):
+    name = two_notifications.names[0]
+    (two_notifications.root / (name + ".meta")).write_bytes(sidecar)
+
+    listed = run(two_notifications.url, "list", "--json")
+    figures = run(two_notifications.url, "stats", "--json")
+    report = run(two_notifications.url, "report", "-o", str(tmp_path / "report.html"))
+
+    assert [record["name"] for record in ndjson(listed)] == two_notifications.names[::-1]
+    assert ndjson(listed)[1]["alertnames"] == ["Mine2"]  # read from the body instead
+    assert json.loads(figures.stdout)["notifications"] == 2
+    assert report.exit_code == 0, report.output
+    assert "2 notifications" in report.stdout
+    if sidecar.startswith((b'"', b"4", b"{")):  # JSON of another shape: said so
+        assert "1 object with metadata that is not alertarchive's" in listed.stderr
+
+
+def test_a_day_folder_symlinked_outside_the_root_skips_that_day_only(two_notifications, tmp_path):
+    outside = tmp_path / "outside"
+    _plant(outside, "hour=01/source=default/notes.txt", b"not the archive's")
+    day = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=2)
+    (two_notifications.root / "alerts" / f"dt={day}").symlink_to(outside, target_is_directory=True)
+
+    for since in ("4d", f"{day}T00:30Z"):  # the day as one prefix, and hour by hour
+        listed = run(two_notifications.url, "list", "--since", since, "--json")
+        figures = run(two_notifications.url, "stats", "--since", since, "--json")
+
+        assert listed.exit_code == 0, listed.output
+        assert [record["name"] for record in ndjson(listed)] == two_notifications.names[::-1]
+        assert json.loads(figures.stdout)["notifications"] == 2
+        assert f"alerts/dt={day}" in listed.stderr
+        assert "outside the archive root" in listed.stderr
+
+
+def test_a_body_that_cannot_be_read_is_reported_and_the_others_are_counted(
+    two_notifications, tmp_path
+):
+    name = two_notifications.names[0]
+    body = two_notifications.root / name
+    outside = _plant(tmp_path / "outside", "body.json", body.read_bytes())
+    body.unlink()
+    body.symlink_to(tmp_path / "outside" / outside)  # listed by its metadata, never read
+
+    figures = run(two_notifications.url, "stats", "--json")
+    alerts = run(two_notifications.url, "export", "--alerts")
+
+    for result in (figures, alerts):
+        assert result.exit_code == 0, result.output
+        assert f"{name} could not be read and is left out" in result.stderr
+        assert "outside the archive root" in result.stderr
+    assert json.loads(figures.stdout)["notifications"] == 2
+    assert [row["alertname"] for row in ndjson(alerts)] == ["Mine1"]

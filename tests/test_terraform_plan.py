@@ -160,6 +160,28 @@ def test_a_validation_error_message_is_reported_whole(workspace):
     assert any(message in error for error in plan.errors), plan.errors
 
 
+def test_an_output_showing_the_token_must_be_marked_sensitive(workspace):
+    """The schema's sensitive flags reach Terraform, which refuses to print the token."""
+
+    def expose(config: pathlib.Path) -> None:
+        with (config / "outputs.tf").open("a") as outputs:
+            outputs.write('\noutput "leak" {\n  value = random_password.webhook_token.result\n}\n')
+
+    plan = workspace.variant(expose).plan(REQUIRED_ONLY)
+
+    assert plan.returncode != 0
+    assert any("Output refers to sensitive values" in error for error in plan.errors), plan.errors
+
+
+def test_plans_of_distinct_inputs_run_side_by_side(workspace):
+    inputs = [{**REQUIRED_ONLY, "name": name} for name in ("archive-a", "archive-b")]
+
+    plans = terraform.plan_many(inputs)
+
+    names = [plan.resource(FUNCTION)["change"]["after"]["name"] for plan in plans]
+    assert names == ["archive-a", "archive-b"]
+
+
 # ---------------------------------------------------------------------------
 # The stand-in's schema is the published one
 # ---------------------------------------------------------------------------

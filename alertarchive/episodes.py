@@ -14,6 +14,8 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from alertarchive import timestamps
+
 DEFAULT_FLAP_EPISODES = 3
 
 
@@ -99,18 +101,15 @@ def histories(
 
 
 def parse_time(value: Any) -> datetime.datetime | None:
-    """An Alertmanager timestamp as aware UTC; None for Go's zero time or anything unparsable."""
-    if not isinstance(value, str):
+    """An alert timestamp as an aware instant; None for Go's zero time or an invalid one.
+
+    Valid means what the schema accepts (alertarchive.timestamps), so every alert the
+    receiver archived is counted.
+    """
+    moment = timestamps.parse(value)
+    if moment is None or timestamps.is_go_zero_time(moment):
         return None
-    try:
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.year <= 1:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(datetime.UTC)
+    return moment
 
 
 def _alerts(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -48,6 +48,19 @@ def parse_moment(
     Raises:
         BadWindow: with the accepted forms.
     """
+    try:
+        return _parse_moment(text, now, zone).astimezone(datetime.UTC)
+    except OverflowError:
+        # Python's datetime holds years 1 to 9999, in UTC too.
+        raise BadWindow(
+            f"{text!r} is beyond the calendar: times must fall between the years 1 and 9999 "
+            "(in UTC)"
+        ) from None
+
+
+def _parse_moment(
+    text: str, now: datetime.datetime, zone: datetime.tzinfo | None
+) -> datetime.datetime:
     value = text.strip()
     relative = _RELATIVE.fullmatch(value.lower())
     if relative:
@@ -86,7 +99,7 @@ def window(
     end = parse_moment(until, now, zone) if until else now
     if end < start:
         raise BadWindow(f"--until {until} is before --since {since}")
-    return Window(start.astimezone(datetime.UTC), end.astimezone(datetime.UTC))
+    return Window(start, end)
 
 
 def _minute(moment: datetime.datetime, zone: datetime.tzinfo | None) -> str:
@@ -108,26 +121,45 @@ def prefixes(span: Window, kind: str, days_present: Iterable[str] | None = None)
         kind: `alerts` or `quarantine`.
         days_present: the `kind/dt=.../` folders that exist, when known; other days are skipped.
     """
-    present = set(days_present) if days_present is not None else None
+    if days_present is None:
+        days = _days(span.start.date(), span.end.date())
+    else:
+        # Only the days that exist: a window may run to the year 9999.
+        present = {_folder_day(kind, folder) for folder in days_present} - {None}
+        days = sorted(day for day in present if span.start.date() <= day <= span.end.date())
     found: list[str] = []
-    day = span.start.date()
-    while day <= span.end.date():
+    for day in days:
         folder = day_folder(kind, day)
-        if present is None or folder in present:
-            day_start = datetime.datetime.combine(day, datetime.time(), datetime.UTC)
-            if span.start <= day_start and day_start + _DAY <= span.end:
-                found.append(folder)
-            else:
-                found.extend(_hours(folder, day_start, span))
-        day += _DAY
+        day_start = datetime.datetime.combine(day, datetime.time(), datetime.UTC)
+        if span.start <= day_start and _ends_within(day_start, _DAY, span):
+            found.append(folder)
+        else:
+            found.extend(_hours(folder, day_start, span))
     return found
+
+
+def _days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    return [first + datetime.timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def _folder_day(kind: str, folder: str) -> datetime.date | None:
+    match = re.fullmatch(rf"{re.escape(kind)}/dt=(\d{{4}}-\d{{2}}-\d{{2}})/", folder)
+    try:
+        return datetime.date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
+        return None
+
+
+def _ends_within(start: datetime.datetime, length: datetime.timedelta, span: Window) -> bool:
+    """Whether [start, start + length) lies before span's end (also on the calendar's last day)."""
+    return span.end - start >= length
 
 
 def _hours(folder: str, day_start: datetime.datetime, span: Window) -> list[str]:
     hours = []
     for hour in range(24):
         hour_start = day_start + hour * _HOUR
-        if hour_start <= span.end and hour_start + _HOUR > span.start:
+        if hour_start <= span.end and span.start - hour_start < _HOUR:
             hours.append(f"{folder}hour={hour:02d}/")
     return hours
 

@@ -570,3 +570,48 @@ def test_colours_only_on_a_terminal_and_never_with_NO_COLOR(scenario):
     assert b"\x1b[31m" in through_pty({})
     assert b"\x1b[" not in through_pty({"NO_COLOR": "1"})
     assert b"\x1b[" not in _command("--archive", scenario.url, "list").stdout
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        ["--since", "800000d"],
+        ["--since", "1d", "--until", "9999-12-31T23:59:59-14:00"],
+        ["--since", "0001-01-01T00:00:00+01:00"],
+    ],
+    ids=" ".join,
+)
+@pytest.mark.parametrize("command", ["list", "stats", "export"])
+def test_a_window_beyond_the_calendar_is_one_line_not_a_traceback(scenario, command, window):
+    result = run(scenario.url, command, *window)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("alertarchive: error: ")
+    assert "between the years 1 and 9999" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_window_to_the_last_second_of_the_calendar_lists_what_there_is(scenario):
+    result = run(scenario.url, "list", "--since", "1d", "--until", "9999-12-31T23:59:59Z")
+
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 1 + 13
+
+
+def test_show_json_writes_every_number_exactly_as_received(tmp_path):
+    writer = ArchiveWriter(str(tmp_path))
+    body = notification([alert({"alertname": "Huge"}, writer.now)])
+    huge, wide, precise = "1" + "0" * 400, str(2**70 + 1), "0.10000000000000000000000001"
+    text = body.decode().rstrip("\n")
+    body = (text[:-1] + f',"truncatedAlerts":{huge},"wide":{wide},"precise":{precise}}}\n').encode()
+    answer = writer.post(body, writer.now)
+    assert answer["status_code"] == 201, answer
+
+    shown = run(str(tmp_path), "show", answer["object"], "--json")
+    table = run(str(tmp_path), "show", answer["object"])
+
+    assert shown.exit_code == 0, shown.output
+    for number in (huge, wide, precise):
+        assert f": {number}" in shown.stdout
+    assert json.loads(shown.stdout) == json.loads(body)
+    assert f"({huge} more truncated by the sender)" in table.stdout

@@ -105,3 +105,31 @@ def test_partition_start_reads_the_hour_from_an_object_name():
     assert timewindow.partition_start(name) == datetime.datetime(2026, 11, 27, 4, tzinfo=UTC)
     assert timewindow.partition_start("alerts/dt=2026-11-27/hour=99/x.json") is None
     assert timewindow.partition_start("elsewhere/x.json") is None
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [
+        ("800000d", None),
+        ("99999999999999999999w", None),
+        ("0001-01-01T00:00:00+01:00", None),
+        ("1d", "9999-12-31T23:59:59-14:00"),
+    ],
+)
+def test_times_beyond_the_calendar_are_refused_with_the_range_that_works(since, until):
+    with pytest.raises(BadWindow, match="between the years 1 and 9999"):
+        timewindow.window(since, until, NOW, UTC)
+
+
+def test_a_window_reaching_the_end_of_the_calendar_lists_its_partitions():
+    end = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    span = Window(end - datetime.timedelta(hours=2), end)
+
+    assert timewindow.prefixes(span, "alerts") == [
+        "alerts/dt=9999-12-31/hour=21/",
+        "alerts/dt=9999-12-31/hour=22/",
+        "alerts/dt=9999-12-31/hour=23/",
+    ]
+    assert timewindow.prefixes(Window(NOW, end), "alerts", ["alerts/dt=2026-11-28/"]) == [
+        "alerts/dt=2026-11-28/"
+    ]

@@ -13,22 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import fnmatch
-import functools
 import glob
 import hashlib
-import os
 import pathlib
 import shutil
 import subprocess
 import sys
 
-import hcl2
-
 from alertarchive.receive import LIVENESS_PATH
+from tests.support import source_zip
 from tests.support.processes import REPO, Process, free_port, http_answers, wait_until
 
-TERRAFORM = REPO / "terraform"
 # Under .venv-*: ignored by git (.gitignore) and left out of the zip (".?*").
 CACHE = REPO / ".venv-deployed"
 RUNTIME_PYTHON = "3.12"  # build_config.runtime = "python312"
@@ -45,75 +40,24 @@ RUNTIME_PYTHON = "3.12"  # build_config.runtime = "python312"
 SIGNATURE_TYPE = "http"
 
 
-@functools.cache
-def _parse(name: str) -> dict:
-    options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
-    with (TERRAFORM / name).open() as file:
-        return hcl2.load(file, serialization_options=options)
-
-
-def _block(kind: str, block_type: str, name: str) -> dict:
-    for path in sorted(TERRAFORM.glob("*.tf")):
-        for block in _parse(path.name).get(kind, []):
-            if name in block.get(block_type, {}):
-                return block[block_type][name]
-    raise LookupError(f"terraform/ has no {kind} {block_type}.{name}")
-
-
-def _locals() -> dict:
-    merged: dict = {}
-    for path in sorted(TERRAFORM.glob("*.tf")):
-        for block in _parse(path.name).get("locals", []):
-            merged.update(block)
-    return merged
-
-
 # ---------------------------------------------------------------------------
 # The source: what archive_file zips
 # ---------------------------------------------------------------------------
 
 
 def zip_excludes() -> list[str]:
-    """archive_file.source's excludes, resolved from the local it names."""
-    archive = _block("data", "archive_file", "source")
-    # Both checked, not assumed: a change to either must change this replay too.
-    assert archive["source_dir"] == '${abspath("${path.module}/..")}', archive["source_dir"]
-    assert archive["excludes"] == "${local.source_excludes}", archive["excludes"]
-    return list(_locals()["source_excludes"])
+    """archive_file.source's excludes, as a plan of the configuration evaluates them."""
+    from tests.support import terraform  # real Terraform; skips (fails on CI) without tf-tools
 
-
-def _glob_match(pattern: str, path: str) -> bool:
-    """doublestar.PathMatch, which archive_file uses: `**` spans directories, `*` does not."""
-    return _match_parts(pattern.split("/"), path.split("/"))
-
-
-def _match_parts(pattern: list[str], path: list[str]) -> bool:
-    if not pattern:
-        return not path
-    if pattern[0] == "**":
-        return any(_match_parts(pattern[1:], path[i:]) for i in range(len(path) + 1))
-    return (
-        bool(path)
-        and fnmatch.fnmatchcase(path[0], pattern[0])
-        and _match_parts(pattern[1:], path[1:])
-    )
+    plan = terraform.plan({"project_id": "my-monitoring-project"})
+    if plan.returncode != 0 or plan.json is None:
+        raise RuntimeError("terraform plan failed:\n" + "\n".join(plan.errors))
+    return source_zip.planned_excludes(plan.json)
 
 
 def zipped_files(root: pathlib.Path, excludes: list[str]) -> list[str]:
-    """Replay archive_file's walk: a matching directory is pruned, a matching file skipped."""
-    files = []
-    for directory, subdirs, names in os.walk(root, followlinks=True):
-        relative = pathlib.Path(directory).relative_to(root)
-        subdirs[:] = [
-            d
-            for d in subdirs
-            if not any(_glob_match(p, (relative / d).as_posix()) for p in excludes)
-        ]
-        for name in names:
-            path = (relative / name).as_posix()
-            if not any(_glob_match(pattern, path) for pattern in excludes):
-                files.append(path)
-    return sorted(files)
+    """The files archive_file would zip from root."""
+    return source_zip.zipped_files(root, excludes)
 
 
 def build_source(destination: pathlib.Path) -> list[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from collections.abc import Mapping
 
 from alertarchive.storage import check_archive_url
@@ -19,6 +21,12 @@ VARIABLES = (
 DEFAULT_LOCAL_ARCHIVE = "./archive"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_STORAGE_TIMEOUT_SECONDS = 8.0
+# The ranges a value must fall in. float() reads "nan", "inf" and "1e10" as numbers: nan
+# makes every deadline check false (503 after storing, retried forever) and huge values
+# overflow time arithmetic (500 after storing), so only finite values in range start.
+# 3600 s is Cloud Run's longest request; a body limit over 1 GiB is held in memory whole.
+MAX_BODY_BYTES_RANGE = (100, 1024 * 1024 * 1024)
+STORAGE_TIMEOUT_SECONDS_RANGE = (0.1, 3600.0)
 
 
 class ConfigError(Exception):
@@ -75,9 +83,15 @@ class Settings:
         return cls(
             archive_url=archive_url,
             tokens=tokens,
-            max_body_bytes=_parse_number(environ, "MAX_BODY_BYTES", int, DEFAULT_MAX_BODY_BYTES),
+            max_body_bytes=_parse_number(
+                environ, "MAX_BODY_BYTES", int, DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_RANGE
+            ),
             storage_timeout_seconds=_parse_number(
-                environ, "STORAGE_TIMEOUT_SECONDS", float, DEFAULT_STORAGE_TIMEOUT_SECONDS
+                environ,
+                "STORAGE_TIMEOUT_SECONDS",
+                float,
+                DEFAULT_STORAGE_TIMEOUT_SECONDS,
+                STORAGE_TIMEOUT_SECONDS_RANGE,
             ),
             on_cloud=on_cloud,
         )
@@ -100,16 +114,35 @@ def _parse_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
 
 
 _KIND_NAMES = {int: "whole number of bytes", float: "number of seconds"}
+# Plain decimal spellings only: int() would also take "1_000", float() "nan" and "1e10".
+_KIND_PATTERNS = {int: re.compile(r"[0-9]+"), float: re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")}
 
 
-def _parse_number(environ: Mapping[str, str], name: str, kind: type, default: float) -> float:
+def _parse_number(
+    environ: Mapping[str, str],
+    name: str,
+    kind: type,
+    default: float,
+    allowed: tuple[float, float],
+) -> float:
     value = environ.get(name, "").strip()
     if not value:
         return default
-    try:
-        number = kind(value)
-    except ValueError:
-        raise ConfigError(f"{name}={value!r} is not a {_KIND_NAMES[kind]}.") from None
-    if number <= 0:
-        raise ConfigError(f"{name}={value!r} must be greater than 0.")
+    low, high = allowed
+    in_range = f"between {_plain(low)} and {_plain(high)}"
+    if not _KIND_PATTERNS[kind].fullmatch(value):
+        raise ConfigError(
+            f"{name}={value!r} is not a {_KIND_NAMES[kind]} written in decimal digits; "
+            f"use one {in_range}."
+        )
+    number = kind(value)
+    if not (math.isfinite(number) and low <= number <= high):
+        raise ConfigError(
+            f"{name}={value!r} is out of range; use a {_KIND_NAMES[kind]} {in_range}."
+        )
     return number
+
+
+def _plain(number: float) -> str:
+    """3600.0 as 3600 and 1 GiB as 1073741824: the spellings the variable itself accepts."""
+    return str(int(number)) if number == int(number) else str(number)

@@ -144,3 +144,49 @@ def test_starting_without_tokens_logs_a_warning(tmp_path, capfd):
     Receiver.from_settings(Settings.from_environ({"ARCHIVE_URL": str(tmp_path)}))
 
     assert '"severity":"WARNING"' in capfd.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("STORAGE_TIMEOUT_SECONDS", "nan"),
+        ("STORAGE_TIMEOUT_SECONDS", "NaN"),
+        ("STORAGE_TIMEOUT_SECONDS", "inf"),
+        ("STORAGE_TIMEOUT_SECONDS", "-inf"),
+        ("STORAGE_TIMEOUT_SECONDS", "1e10"),
+        ("STORAGE_TIMEOUT_SECONDS", "3601"),
+        ("STORAGE_TIMEOUT_SECONDS", "1e-9"),
+        ("MAX_BODY_BYTES", "1e10"),
+        ("MAX_BODY_BYTES", "nan"),
+        ("MAX_BODY_BYTES", "99999999999999999999"),
+        ("MAX_BODY_BYTES", "1_000"),
+    ],
+)
+def test_numbers_outside_a_finite_sane_range_are_refused_at_start_naming_the_range(name, value):
+    with pytest.raises(ConfigError, match=rf"^{name}='{value}' .*(between|whole number)"):
+        Settings.from_environ({name: value})
+
+
+def test_the_bounds_of_each_numeric_range_are_accepted():
+    low = Settings.from_environ({"MAX_BODY_BYTES": "100", "STORAGE_TIMEOUT_SECONDS": "0.1"})
+    high = Settings.from_environ(
+        {"MAX_BODY_BYTES": str(1024 * 1024 * 1024), "STORAGE_TIMEOUT_SECONDS": "3600"}
+    )
+
+    assert (low.max_body_bytes, low.storage_timeout_seconds) == (100, 0.1)
+    assert (high.max_body_bytes, high.storage_timeout_seconds) == (1024**3, 3600.0)
+
+
+def test_served_function_exits_with_the_message_when_the_storage_timeout_is_nan():
+    result = subprocess.run(
+        [sys.executable, "-c", "import main"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"STORAGE_TIMEOUT_SECONDS": "nan", "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "alertarchive cannot start: STORAGE_TIMEOUT_SECONDS='nan'" in result.stderr
+    assert "Traceback" not in result.stderr

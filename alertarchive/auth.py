@@ -40,7 +40,13 @@ def _presented_secret(authorization: str) -> bytes | None:
         return None
     scheme = scheme.lower()
     if scheme == "bearer":
-        return credentials.encode()
+        # WSGI hands header bytes over as latin-1 characters, one per byte, so this gives
+        # back the bytes sent: Go's Alertmanager writes a UTF-8 token's bytes as they are.
+        # A character beyond latin-1 cannot have come from the wire and matches nothing.
+        try:
+            return credentials.encode("latin-1")
+        except UnicodeEncodeError:
+            return None
     if scheme == "basic":
         try:
             decoded = base64.b64decode(credentials, validate=True)

@@ -71,6 +71,7 @@ class Settings:
             raise ConfigError(f"ARCHIVE_URL={archive_url!r}: {error}.") from None
 
         tokens = parse_tokens(environ.get("WEBHOOK_TOKENS", ""))
+        _check_tokens_can_be_sent(tokens)
         allow_unauthenticated = _parse_bool(environ, "ALLOW_UNAUTHENTICATED", default=False)
         if not tokens and on_cloud and not allow_unauthenticated:
             given = environ.get("WEBHOOK_TOKENS", "").strip()
@@ -100,6 +101,22 @@ class Settings:
 def parse_tokens(value: str) -> tuple[str, ...]:
     """Split a comma-separated token list; surrounding whitespace and empty items are ignored."""
     return tuple(token.strip() for token in value.split(",") if token.strip())
+
+
+def _check_tokens_can_be_sent(tokens: tuple[str, ...]) -> None:
+    """Refuse tokens no sender can present; the message never repeats a token (a secret).
+
+    Go's net/http refuses to send a header holding a control character other than a tab,
+    and header parsing trims tabs and spaces, so such a token could never be matched.
+    Any other character works: the header carries the token's UTF-8 bytes (see auth.py).
+    """
+    for position, token in enumerate(tokens, start=1):
+        if any(ord(character) < 0x20 or ord(character) == 0x7F for character in token):
+            raise ConfigError(
+                f"WEBHOOK_TOKENS: token {position} of {len(tokens)} holds a control character "
+                "(a tab, newline or other byte below 0x20, or DEL), which no HTTP client sends "
+                "in a header; generate it again from printable characters."
+            )
 
 
 def _parse_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:

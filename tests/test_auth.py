@@ -72,3 +72,38 @@ def test_every_token_is_compared_in_constant_time(monkeypatch):
 
     # A match on the first token does not skip the second: timing does not tell which matched.
     assert compared == [b"old-token", b"new-token"]
+
+
+NON_ASCII_TOKEN = "jeton-été-🔑-ключ"
+
+
+def as_wsgi_header(raw: bytes) -> str:
+    """What a WSGI server hands over for raw header bytes: each byte as one latin-1 char."""
+    return raw.decode("latin-1")
+
+
+@pytest.mark.parametrize(
+    "raw_header",
+    [
+        # Go's Alertmanager writes the credentials' UTF-8 bytes into the header as they are.
+        b"Bearer " + NON_ASCII_TOKEN.encode(),
+        b"Basic " + base64.b64encode(b"am:" + NON_ASCII_TOKEN.encode()),
+    ],
+)
+def test_a_non_ascii_token_is_accepted_as_the_utf8_bytes_go_sends(raw_header):
+    tokens = TokenSet((NON_ASCII_TOKEN,))
+
+    assert tokens.accepts(as_wsgi_header(raw_header))
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # The same characters in another encoding are other bytes, not the token.
+        as_wsgi_header(b"Bearer " + "jeton-été".encode("latin-1")),
+        # Not something WSGI can hand over, but must be a refusal rather than an error.
+        "Bearer " + NON_ASCII_TOKEN,
+    ],
+)
+def test_a_non_ascii_token_in_any_other_form_is_refused(header):
+    assert not TokenSet((NON_ASCII_TOKEN, "jeton-été")).accepts(header)

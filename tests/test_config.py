@@ -190,3 +190,19 @@ def test_served_function_exits_with_the_message_when_the_storage_timeout_is_nan(
     assert result.returncode == 1
     assert "alertarchive cannot start: STORAGE_TIMEOUT_SECONDS='nan'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("token", ["tab\tinside", "new\nline", "nul\x00", "del\x7f"])
+def test_a_token_no_http_client_can_send_is_refused_at_start_without_echoing_it(token):
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_environ({"WEBHOOK_TOKENS": f"fine-token,{token}"})
+
+    message = str(refused.value)
+    assert message.startswith("WEBHOOK_TOKENS: token 2 of 2 holds a control character")
+    assert token not in message and "fine-token" not in message
+
+
+def test_a_non_ascii_token_is_kept_as_written():
+    settings = Settings.from_environ({"WEBHOOK_TOKENS": "jeton-été-🔑"})
+
+    assert settings.tokens == ("jeton-été-🔑",)

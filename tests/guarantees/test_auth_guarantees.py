@@ -193,3 +193,22 @@ def test_tokens_and_body_content_never_appear_in_logs_or_responses(serve):
         for answer in answers:
             assert secret not in answer.body.decode(errors="replace")
             assert secret not in json.dumps(answer.headers)
+
+
+def test_a_non_ascii_token_works_as_alertmanager_sends_it_raw_utf8_bearer_or_basic(serve):
+    token = "jeton-été-🔑-ключ"
+    served = serve(WEBHOOK_TOKENS=token)
+    client = Client(served.url)
+    # http.client sends bytes header values as they are, the way Go's net/http writes a
+    # credentials file's UTF-8 into the header.
+    bearer = {**JSON, "Authorization": b"Bearer " + token.encode()}
+    basic_auth = {**JSON, "Authorization": b"Basic " + base64.b64encode(b"am:" + token.encode())}
+    latin1 = {**JSON, "Authorization": b"Bearer " + "jeton-été".encode("latin-1")}
+
+    answers = [
+        client.post(notification(1), headers=bearer).status,
+        client.post(notification(2), headers=basic_auth).status,
+        client.post(notification(3), headers=latin1).status,
+    ]
+
+    assert answers == [201, 201, 401]

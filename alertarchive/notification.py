@@ -39,9 +39,23 @@ def _parse_with_stdlib(body: bytes, orjson_error: orjson.JSONDecodeError) -> Any
     if "64-bit" not in reason and "infinity when parsed as double" not in reason:
         raise NotJsonObject(f"body is not valid JSON: {_short(reason)}") from None
     try:
-        return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+        document = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as error:
         raise NotJsonObject(f"body is not valid JSON: {_short(str(error))}") from None
+    # json.loads takes a lone surrogate escape ("\\udfff"), which orjson refuses and Go never
+    # writes; such a string cannot be encoded as UTF-8, so keeping the document would fail
+    # later (schema, object name, metadata) with a 500 on every retry. Refusing it here
+    # quarantines the exact bytes instead. Re-encoding is paid only on this rare path.
+    try:
+        json.dumps(document, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise NotJsonObject(
+            "body is not valid JSON: a string holds a lone UTF-16 surrogate escape "
+            "(\\ud800-\\udfff without its pair), which is not a character"
+        ) from None
+    except RecursionError:
+        raise NotJsonObject("body is not valid JSON: nested too deeply") from None
+    return document
 
 
 def _refuse_constant(name: str) -> None:

@@ -82,6 +82,53 @@ bodies = st.one_of(
     mutated_notifications(),
     corrupted_notifications(),
 )
+# Bodies the stdlib fallback parses: orjson refuses an integer beyond 64 bits (or a double)
+# before anything else, so the rest is read by json.loads, which is laxer (lone surrogates).
+HUGE_INTEGER = b'{"n": ' + b"9" * 400 + b", "
+surrogate_text = st.text(
+    st.characters(categories=["Cs", "Ll", "Nd"]) | st.sampled_from(["\ud800", "\udfff"]),
+    max_size=6,
+)
+huge_numbers = st.sampled_from(
+    [b"9" * 400, b"-" + b"9" * 400, b"1e400", b"-1e400", b"1e-400", b"9" * 4_400, b"1" * 20]
+)
+fallback_fragments = st.sampled_from(
+    [
+        *(b'"', b'"k": ', b'"v"', b", ", b":", b"{", b"}", b"[", b"]", b"null", b"true", b"0"),
+        *(b"NaN", b"Infinity", b"-Infinity", b"nan", b"inf", b"-0", b"1.", b"01", b"+1"),
+        *(b"\\udfff", b"\\ud800", b"\\ud83d\\ude00", b"\\u0000", b"\\", b"\xed\xbf\xbf"),
+        *(b"\xff", b"\x00", b"\n", b"\xf0\x9f\x94\x91"),
+    ]
+)
+
+
+@st.composite
+def fallback_notifications(draw) -> bytes:
+    """A valid notification led by a huge integer, with one field given hostile text."""
+    document = json.loads(VALID)
+    holder = draw(st.sampled_from([document, document["alerts"][0], document["commonLabels"]]))
+    holder[draw(surrogate_text | st.sampled_from(sorted(holder)))] = draw(
+        surrogate_text | st.integers(min_value=2**64) | st.just("firing")
+    )
+    text = json.dumps(document, ensure_ascii=draw(st.booleans()))
+    return HUGE_INTEGER + text[1:].encode("utf-8", "surrogatepass")
+
+
+fallback_bodies = st.one_of(
+    fallback_notifications(),
+    st.lists(fallback_fragments | huge_numbers, max_size=30).map(
+        lambda parts: HUGE_INTEGER + b"".join(parts)
+    ),
+    st.tuples(huge_numbers, surrogate_text).map(
+        lambda pair: (
+            b'{"n": '
+            + pair[0]
+            + b', "s": '
+            + json.dumps(pair[1]).encode("utf-8", "surrogatepass")
+            + b"}"
+        )
+    ),
+)
 header_text = st.text(st.characters(codec="latin-1", exclude_characters="\r\n\x00"), max_size=60)
 
 
@@ -123,6 +170,20 @@ def test_any_body_is_answered_without_5xx_and_archived_soundly(app_client):
     def post(body: bytes) -> None:
         response = app_client.post("/", data=body, headers=AUTH)
         assert_handled(response, {200, 201, 400, 413, 422})
+
+    post()
+
+
+def test_any_body_the_fallback_parser_reads_is_archived_or_quarantined_never_5xx(app_client):
+    @EXAMPLES
+    @given(body=fallback_bodies)
+    def post(body: bytes) -> None:
+        response = app_client.post("/", data=body, headers=AUTH)
+
+        assert_handled(response, {200, 201, 400, 413, 422})
+        if response.status_code != 413:
+            kept = {o.body for o in local_objects(app_client.archive_root)}
+            assert body in kept, (response.status_code, response.get_data()[:300])
 
     post()
 

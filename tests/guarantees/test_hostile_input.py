@@ -112,6 +112,22 @@ def head(length_header: bytes) -> bytes:
             b'{"n": ' + b"9" * 400 + b', "a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
             "bin",
         ),
+        # The stdlib parser takes over after orjson refuses the integer; it accepts what
+        # orjson and Go never produce: a lone surrogate, as an escape or as raw bytes.
+        *(
+            (
+                f"a huge integer, then a lone surrogate {where}",
+                b'{"n": ' + b"9" * 400 + b", " + rest,
+                "bin",
+            )
+            for where, rest in [
+                ("in a label value", b'"alerts": [{"labels": {"x": "\\udfff"}}]}'),
+                ("as the receiver", b'"receiver": "\\udfff", "status": "firing"}'),
+                ("as the status", b'"status": "\\ud800"}'),
+                ("in a key", b'"\\udfff": 1}'),
+                ("as raw bytes", b'"receiver": "\xed\xbf\xbf"}'),
+            ]
+        ),
         ("JSON array", b"[]", "bin"),
         ("JSON string", b'"firing"', "bin"),
         ("JSON null", b"null", "bin"),

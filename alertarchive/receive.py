@@ -25,6 +25,7 @@ from alertarchive.auth import CHALLENGE, TokenSet
 from alertarchive.config import ConfigError, Settings
 from alertarchive.health import ReadinessCheck
 from alertarchive.notification import NotJsonObject, Summary, parse_json_object, summarize
+from alertarchive.safetext import printable
 from alertarchive.schema import NotificationValidator, explain
 from alertarchive.storage import Archive, StorageUnavailable, open_archive
 from alertarchive.storage.deadline import DeadlineArchive
@@ -38,6 +39,8 @@ HEALTH_PATHS = (LIVENESS_PATH, READINESS_PATH)
 # Answered 404 with the paths to use instead, never taken as a source called "healthz".
 RETIRED_HEALTH_PATH = "/healthz"
 _READ_CHUNK_BYTES = 64 * 1024
+# How much of a request's own header or method an answer repeats: enough to recognise it.
+_ECHO_CHARS = 40
 _JSON = {"Content-Type": "application/json"}
 _TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
@@ -154,13 +157,13 @@ class Receiver:
 
     def _answer(self, request: Request) -> Outcome:
         # Before the token check: probes carry no token, and these answers reveal nothing.
-        if request.path.startswith("/-/") or request.path == RETIRED_HEALTH_PATH:
+        if request.path.startswith("/-/") or _is_retired_health_path(request.path):
             return self._probe(request)
         if request.method != "POST":
             return Outcome.text(
                 405,
                 "rejected",
-                f"method {request.method} not allowed; POST notifications",
+                f"method {_echo(request.method)} not allowed; POST notifications",
                 Allow="POST",
             )
         source = _source(request)
@@ -182,7 +185,7 @@ class Receiver:
         if request.path not in HEALTH_PATHS:
             reason = (
                 'Cloud Run reserves paths ending in "z" and may never pass them on'
-                if request.path == RETIRED_HEALTH_PATH
+                if _is_retired_health_path(request.path)
                 else "no such path"
             )
             path = request.path[:80]
@@ -191,7 +194,7 @@ class Receiver:
             return Outcome.text(
                 405,
                 "rejected",
-                f"method {request.method} not allowed on {request.path}; GET it",
+                f"method {_echo(request.method)} not allowed on {request.path}; GET it",
                 Allow="GET, HEAD",
             )
         if request.path == LIVENESS_PATH:
@@ -379,7 +382,7 @@ def _check_content_headers(request: Request) -> None:
             Outcome.text(
                 415,
                 "rejected",
-                f"Content-Type {mimetype} is not JSON; send Content-Type: application/json",
+                f"Content-Type {_echo(mimetype)} is not JSON; send Content-Type: application/json",
             )
         )
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
@@ -388,9 +391,25 @@ def _check_content_headers(request: Request) -> None:
             Outcome.text(
                 415,
                 "rejected",
-                f"Content-Encoding {encoding[:40]} is not supported; send the body uncompressed",
+                f"Content-Encoding {_echo(encoding)} is not supported; send the body uncompressed",
             )
         )
+
+
+def _is_retired_health_path(path: str) -> bool:
+    # The source is the path without its slashes, so "/healthz/" would otherwise be one.
+    return path.strip("/") == RETIRED_HEALTH_PATH.strip("/")
+
+
+def _echo(sender_text: str) -> str:
+    """A sender's header or method as an answer may repeat it: short, and inert on a terminal.
+
+    Headers reach the answer (and the log's `reason`) whole otherwise: 100 KB of them, or
+    escape sequences that act on the screen of whoever reads the answer or the log.
+    """
+    escaped = printable(sender_text[:_ECHO_CHARS])
+    cut = len(sender_text) > _ECHO_CHARS or len(escaped) > _ECHO_CHARS
+    return escaped[:_ECHO_CHARS] + "…" if cut else escaped
 
 
 def _log(request: Request, outcome: Outcome, elapsed_seconds: float) -> None:

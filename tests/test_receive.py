@@ -475,3 +475,41 @@ def test_receiver_without_tokens_accepts_unauthenticated_notifications(monkeypat
     response = client.post("/", data=FIRING, headers={"Content-Type": "application/json"})
 
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "text/" + "x" * 100_000},
+        {"Content-Type": "application/" + "\x1b]52;c;aGk=\x07" * 1000},
+        {"Content-Encoding": "br" + "\x1b[2J" * 1000},
+    ],
+)
+def test_a_415_echoes_at_most_a_short_printable_part_of_the_header(client, archive_dir, headers):
+    response = client.post("/", data=FIRING, headers={**AUTH, **headers})
+
+    answer = response.get_data(as_text=True)
+    assert response.status_code == 415
+    assert len(answer) < 200
+    assert "\x1b" not in answer and "\x07" not in answer
+    assert not archive_dir.exists()
+
+
+def test_a_405_echoes_at_most_a_short_part_of_the_method(client, archive_dir):
+    for path in ("/", "/-/healthy"):
+        response = client.open(path, method="X" * 10_000, headers=AUTH)
+
+        assert response.status_code == 405
+        assert len(response.get_data(as_text=True)) < 200
+
+
+# "//healthz" never reaches the receiver: werkzeug's routing answers it 308 itself.
+@pytest.mark.parametrize("path", ["/healthz/", "/healthz//"])
+def test_healthz_spelled_with_extra_slashes_is_404_not_a_source_called_healthz(
+    client, archive_dir, path
+):
+    response = client.post(path, data=FIRING, headers=AUTH)
+
+    assert response.status_code == 404
+    assert "/-/ready" in response.text
+    assert not archive_dir.exists()

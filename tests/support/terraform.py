@@ -84,6 +84,15 @@ class Result:
         return self
 
 
+def error_lines(diagnostics: list[dict]) -> list[str]:
+    """Each error as "summary: detail", unwrapped, so an error_message is found whole."""
+    return [
+        f"{d.get('summary', '')}: {d.get('detail', '')}"
+        for d in diagnostics
+        if d.get("severity") == "error"
+    ]
+
+
 @dataclasses.dataclass
 class Plan:
     """A `terraform plan -json` run and, when it succeeded, `terraform show -json` of its plan."""
@@ -96,12 +105,7 @@ class Plan:
 
     @property
     def errors(self) -> list[str]:
-        """Each error as "summary: detail", unwrapped, so an error_message is found whole."""
-        return [
-            f"{d.get('summary', '')}: {d.get('detail', '')}"
-            for d in self.diagnostics
-            if d.get("severity") == "error"
-        ]
+        return error_lines(self.diagnostics)
 
     def resource(self, address: str) -> dict:
         """The resource_changes entry for `address`, e.g. "google_storage_bucket.archive"."""
@@ -121,11 +125,7 @@ class Validation:
 
     @property
     def errors(self) -> list[str]:
-        return [
-            f"{d.get('summary', '')}: {d.get('detail', '')}"
-            for d in self.diagnostics
-            if d.get("severity") == "error"
-        ]
+        return error_lines(self.diagnostics)
 
 
 class Workspace:

@@ -6,8 +6,8 @@ import os
 import flask
 import functions_framework
 
-from alertarchive.config import ConfigError, Settings
-from alertarchive.receive import Receiver
+from alertarchive.receiver.config import ConfigError, Settings
+from alertarchive.receiver.receive import Receiver
 
 try:
     _settings = Settings.from_environ(os.environ)
@@ -24,7 +24,7 @@ gc.freeze()
 
 @functions_framework.http
 def receive_alert(request):
-    """Archive one Alertmanager webhook notification (see alertarchive/receive.py)."""
+    """Archive one Alertmanager webhook notification (see alertarchive/receiver/receive.py)."""
     body, status_code, headers = _receiver.handle(request)
     if status_code >= 400:
         # functions-framework reads the rest of the request into memory before it sends any

@@ -1,6 +1,6 @@
 """`python -m alertarchive`: the same command as the `alertarchive` script."""
 
-from alertarchive.cli import main
+from alertarchive.browse.cli import main
 
 if __name__ == "__main__":
     main()

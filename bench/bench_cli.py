@@ -1,8 +1,8 @@
 """CLI benchmark: `list` and `stats` on a 10,000-notification local archive, and how many bodies a
 filtered `list` downloads from GCS (fake-gcs-server) compared with how many objects exist.
 
-The archives are written by the real receiver (alertarchive.receive.Receiver through a Flask
-test client, tests/support/archives.py), with its clock set so the notifications spread over
+The archives are written by the real receiver (alertarchive.receiver.receive.Receiver through a
+Flask test client, tests/support/archives.py), with its clock set so the notifications spread over
 a week. The local archive is built once into a cache directory (BENCH_CACHE, default
 $TMPDIR/alertarchive-bench) and reused.
 
@@ -26,8 +26,8 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from alertarchive.catalog import Catalog, Filters  # noqa: E402
-from alertarchive.timewindow import Window  # noqa: E402
+from alertarchive.browse.catalog import Catalog, Filters  # noqa: E402
+from alertarchive.browse.timewindow import Window  # noqa: E402
 from tests.support.archives import ArchiveWriter, alert, notification  # noqa: E402
 
 NOTIFICATIONS = 10_000
@@ -146,7 +146,7 @@ def gcs_downloads() -> dict[str, object]:
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import storage
 
-    from alertarchive.storage.gcs import GcsArchive
+    from alertarchive.archive.storage.gcs import GcsArchive
     from tests.support.processes import FakeGcs
 
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="bench-cli-gcs-"))

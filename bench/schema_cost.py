@@ -59,7 +59,7 @@ def body(shape: str, size: int) -> bytes:
 _CHILD = """
 import json, resource, sys, time
 import orjson
-from alertarchive.schema import NotificationValidator
+from alertarchive.receiver.schema import NotificationValidator
 validator = NotificationValidator()
 validator.problems({})
 document = orjson.loads(sys.stdin.buffer.read())

@@ -12,7 +12,7 @@ import pathlib
 import subprocess
 import time
 
-from alertarchive import config
+from alertarchive.receiver import config
 from tests.support.processes import REPO, FakeGcs, Process, free_port
 
 # Two cores: the server under test gets one, the load generator (and fake-gcs-server, which

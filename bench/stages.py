@@ -1,7 +1,7 @@
 """Per-stage cost of archiving one notification, timed in-process (medians, ms).
 
 The stages are the receiver's own calls, in its order: parse (parse_json_object), validate
-(NotificationValidator.problems, built once), name (sha256 + summarize + naming.object_name +
+(NotificationValidator.problems, built once), name (sha256 + summarize + layout.object_name +
 record.metadata), write (archive.create on a local directory and on fake-gcs-server). The
 jsonschema column is the reference engine on the same document, for scale.
 """
@@ -17,11 +17,11 @@ from collections.abc import Callable
 
 import jsonschema
 
-from alertarchive import naming, record
-from alertarchive.notification import parse_json_object, summarize
-from alertarchive.schema import NotificationValidator, load_schema
-from alertarchive.storage.gcs import GcsArchive
-from alertarchive.storage.local import LocalArchive
+from alertarchive.archive import layout, record
+from alertarchive.archive.notification import parse_json_object, summarize
+from alertarchive.archive.storage.gcs import GcsArchive
+from alertarchive.archive.storage.local import LocalArchive
+from alertarchive.receiver.schema import NotificationValidator, load_schema
 from bench import payloads
 
 SIZES = (1, 10, 100, 1000)
@@ -61,8 +61,8 @@ def _measure_size(alerts: int, repeats: int, validator, reference, local, gcs) -
         body = bodies[index]
         body_sha256 = hashlib.sha256(body).hexdigest()
         summary = summarize(document)
-        object_name = naming.object_name(
-            naming.ARCHIVED, received_at, "bench", body_sha256, summary.status, summary.title
+        object_name = layout.object_name(
+            layout.ARCHIVED, received_at, "bench", body_sha256, summary.status, summary.title
         )
         metadata = record.metadata(
             received_at=received_at,

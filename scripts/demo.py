@@ -29,7 +29,7 @@ import yaml
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the stack helpers live with the end-to-end tests
 
-from alertarchive.storage.local import LocalArchive  # noqa: E402
+from alertarchive.archive.storage.local import LocalArchive  # noqa: E402
 from tests.e2e import stack  # noqa: E402
 from tests.e2e.fake_kube_state_metrics import FakeKubeStateMetrics  # noqa: E402
 from tests.support.processes import ServedFunction  # noqa: E402
@@ -160,7 +160,7 @@ class Demo:
 
     def _show_archive(self, firing_name: str, resolved_name: str) -> None:
         archive = _display_path(self.archive_dir)
-        if importlib.util.find_spec("alertarchive.cli") is None:
+        if importlib.util.find_spec("alertarchive.browse.cli") is None:
             print(f"Archived in {archive}:")
             for name in sorted(self.seen):
                 print(f"  {name}")

@@ -34,8 +34,8 @@ locals {
 
   # archive_file matches these doublestar globs against paths relative to the
   # repository root and prunes matching directories. The deployed zip must hold
-  # only main.py, requirements.txt, schema/ and alertarchive/;
-  # tests/test_terraform.py replays the walk and fails when anything else would
+  # only main.py, requirements.txt and alertarchive/;
+  # tests/test_terraform_contract.py replays the walk and fails when anything else would
   # slip in. ".?*" rather than ".*": the root itself is walked as "." and ".*"
   # would match it, excluding everything.
   source_excludes = [
@@ -51,6 +51,7 @@ locals {
     "docs",
     "examples",
     "htmlcov",
+    "schema", # a link to alertarchive/schemas, which is deployed as package data
     "scripts",
     "terraform", # also holds .terraform/ and the zip itself (.build/)
     "tests",

@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from alertarchive import config
+from alertarchive.receiver import config
 from tests.support.processes import FakeGcs
 
 DATA = pathlib.Path(__file__).parent / "data"

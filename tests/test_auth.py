@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from alertarchive.auth import TokenSet
+from alertarchive.receiver.auth import TokenSet
 
 TOKENS = TokenSet(("old-token", "new-token"))
 
@@ -66,7 +66,7 @@ def test_every_token_is_compared_in_constant_time(monkeypatch):
         compared.append(b)
         return original(a, b)
 
-    monkeypatch.setattr("alertarchive.auth.hmac.compare_digest", counting_compare)
+    monkeypatch.setattr("alertarchive.receiver.auth.hmac.compare_digest", counting_compare)
 
     TOKENS.accepts("Bearer old-token")
 

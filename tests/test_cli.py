@@ -13,8 +13,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from alertarchive import cli as cli_module
-from alertarchive.storage import open_archive
+from alertarchive.archive.storage import open_archive
+from alertarchive.browse import cli as cli_module
 from tests.support.archives import (
     ANSI_VALUE,
     HOSTILE_NAME,
@@ -518,8 +518,9 @@ def test_the_cli_imports_neither_the_receive_path_nor_the_gcs_client_for_local_a
     script = (
         "import atexit, sys\n"
         "def check():\n"
-        "    loaded = [m for m in ('alertarchive.receive', 'alertarchive.schema', 'jsonschema',\n"
-        "              'jsonschema_rs', 'google.cloud.storage') if m in sys.modules]\n"
+        "    loaded = [m for m in ('alertarchive.receiver', 'alertarchive.receiver.receive',\n"
+        "              'alertarchive.receiver.schema', 'jsonschema', 'jsonschema_rs',\n"
+        "              'google.cloud.storage') if m in sys.modules]\n"
         "    print('LOADED', loaded, file=sys.stderr)\n"
         "atexit.register(check)\n" + probe
     )

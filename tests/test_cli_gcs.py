@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from alertarchive import cli as cli_module
-from alertarchive.storage import open_archive
+from alertarchive.archive.storage import open_archive
+from alertarchive.browse import cli as cli_module
 from tests.support.archives import DATA as ARCHIVE_DATA
 from tests.support.archives import ArchiveWriter, CountingArchive, Scenario, build_scenario
 from tests.support.cli import ndjson, run

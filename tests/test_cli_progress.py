@@ -2,8 +2,8 @@
 
 import io
 
-from alertarchive import progress as progress_module
-from alertarchive.progress import Progress
+from alertarchive.browse import progress as progress_module
+from alertarchive.browse.progress import Progress
 
 
 class Terminal(io.StringIO):

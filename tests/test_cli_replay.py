@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from alertarchive import cli as cli_module
-from alertarchive.storage import NotFound, open_archive
+from alertarchive.archive.storage import NotFound, open_archive
+from alertarchive.browse import cli as cli_module
 from tests.support.archives import (
     ArchiveWriter,
     Copies,

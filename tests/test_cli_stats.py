@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from alertarchive.episodes import histories
+from alertarchive.browse.episodes import histories
 from tests.support.archives import HOSTILE_NAME, UNICODE_NAME, build_scenario
 from tests.support.cli import run
 
@@ -118,7 +118,7 @@ def test_the_report_header_counts_the_quarantined_bodies_of_its_filters(scenario
 
 
 def test_episodes_follow_fingerprint_and_startsat_across_notifications(scenario):
-    from alertarchive.notification import parse_json_object
+    from alertarchive.archive.notification import parse_json_object
 
     keys = ["latency_firing", "latency_repeat", "latency_resolved", "disk_firing", "disk_repeat"]
     pairs = [(scenario.now, parse_json_object(scenario.bodies[key])) for key in keys]

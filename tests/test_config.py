@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from alertarchive.config import ConfigError, Settings
+from alertarchive.receiver.config import ConfigError, Settings
 from tests.support.processes import REPO
 
 
@@ -57,7 +57,7 @@ def test_archive_urls_no_backend_serves_are_refused_saying_what_works(url, says)
 
 
 def test_an_archive_url_naming_a_file_is_refused_at_start(tmp_path):
-    from alertarchive.receive import Receiver
+    from alertarchive.receiver.receive import Receiver
 
     (tmp_path / "archive").write_text("not a directory")
     settings = Settings.from_environ({"ARCHIVE_URL": str(tmp_path / "archive")})
@@ -67,7 +67,7 @@ def test_an_archive_url_naming_a_file_is_refused_at_start(tmp_path):
 
 
 def test_a_local_archive_on_cloud_starts_with_a_warning_about_the_discarded_disk(tmp_path, capfd):
-    from alertarchive.receive import Receiver
+    from alertarchive.receiver.receive import Receiver
 
     settings = Settings.from_environ(
         {"K_SERVICE": "a", "ARCHIVE_URL": str(tmp_path / "mnt"), "WEBHOOK_TOKENS": "t"}
@@ -139,7 +139,7 @@ def test_served_function_exits_with_the_message_when_the_archive_is_a_file(tmp_p
 
 
 def test_starting_without_tokens_logs_a_warning(tmp_path, capfd):
-    from alertarchive.receive import Receiver
+    from alertarchive.receiver.receive import Receiver
 
     Receiver.from_settings(Settings.from_environ({"ARCHIVE_URL": str(tmp_path)}))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from alertarchive.health import PROBE_OBJECT, ReadinessCheck
-from alertarchive.storage import StorageUnavailable
+from alertarchive.archive.storage import StorageUnavailable
+from alertarchive.receiver.health import PROBE_OBJECT, ReadinessCheck
 
 
 class _Archive:

@@ -15,7 +15,7 @@ import urllib.request
 
 from functions_framework import execution_id
 
-from alertarchive import logs
+from alertarchive.receiver import logs
 from tests.conftest import payload
 from tests.support.processes import ServedFunction
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from alertarchive import naming
+from alertarchive.archive import layout
 
 RECEIVED = datetime.datetime(2026, 11, 27, 4, 5, 6, 789000, tzinfo=datetime.UTC)
 SHA = "ab" * 32
@@ -22,10 +22,10 @@ def name(
     status: str = "firing",
     source: str = "default",
     received_at: datetime.datetime = RECEIVED,
-    kind: str = naming.ARCHIVED,
+    kind: str = layout.ARCHIVED,
     sha: str = SHA,
 ) -> str:
-    return naming.object_name(kind, received_at, source, sha, status, title)
+    return layout.object_name(kind, received_at, source, sha, status, title)
 
 
 def test_name_is_partitioned_by_receipt_hour_and_source_hive_style():
@@ -64,7 +64,7 @@ def test_different_bodies_never_share_a_name_even_when_titles_fold_together():
 
 
 def test_quarantine_lives_under_its_own_prefix():
-    assert name(kind=naming.QUARANTINED).startswith("quarantine/dt=2026-11-27/hour=04/")
+    assert name(kind=layout.QUARANTINED).startswith("quarantine/dt=2026-11-27/hour=04/")
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_status_part_is_one_of_three_words(status, shown):
     ],
 )
 def test_title_is_folded_to_a_safe_bounded_fragment(title, readable):
-    assert naming.readable_title(title) == readable
+    assert layout.readable_title(title) == readable
 
 
 @pytest.mark.parametrize(
@@ -118,23 +118,23 @@ def test_hostile_titles_never_escape_the_partition_or_exceed_gcs_limits(title):
     object_name = name(title=title)
 
     assert NAME_PATTERN.fullmatch(object_name)
-    assert len(object_name.encode()) <= naming.MAX_NAME_BYTES < 1024
+    assert len(object_name.encode()) <= layout.MAX_NAME_BYTES < 1024
     assert ".." not in object_name.split("/")
     assert object_name.count("/") == 4
 
 
 def test_longest_name_leaves_room_for_a_long_bucket_prefix():
-    longest = naming.object_name(
-        naming.QUARANTINED, RECEIVED, "s" * 63, SHA, "resolved", "t" * 500, extension="json"
+    longest = layout.object_name(
+        layout.QUARANTINED, RECEIVED, "s" * 63, SHA, "resolved", "t" * 500, extension="json"
     )
 
-    assert len(longest.encode()) == naming.MAX_NAME_BYTES
-    assert naming.MAX_NAME_BYTES + 700 < 1024
+    assert len(longest.encode()) == layout.MAX_NAME_BYTES
+    assert layout.MAX_NAME_BYTES + 700 < 1024
 
 
 @pytest.mark.parametrize("source", ["default", "eu-west-1", "prod.cluster_2", "A", "9" * 63])
 def test_safe_sources_are_accepted(source):
-    assert naming.validate_source(source) == source
+    assert layout.validate_source(source) == source
 
 
 @pytest.mark.parametrize(
@@ -142,12 +142,12 @@ def test_safe_sources_are_accepted(source):
     ["", ".", "..", "-x", "_x", ".hidden", "a/b", "a b", "é", "s" * 64, "a\x00", "a\n", "x%2f"],
 )
 def test_unsafe_sources_are_refused_with_the_allowed_set(source):
-    with pytest.raises(naming.InvalidSource, match="A-Z a-z 0-9"):
-        naming.validate_source(source)
+    with pytest.raises(layout.InvalidSource, match="A-Z a-z 0-9"):
+        layout.validate_source(source)
 
 
 def test_partition_is_a_prefix_of_every_name_in_it():
-    prefix = naming.partition(naming.ARCHIVED, RECEIVED, "eu")
+    prefix = layout.partition(layout.ARCHIVED, RECEIVED, "eu")
 
     assert name(source="eu").startswith(prefix)
     assert prefix == "alerts/dt=2026-11-27/hour=04/source=eu/"

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from alertarchive.auth import TokenSet
-from alertarchive.receive import Receiver
-from alertarchive.storage import StorageUnavailable
-from alertarchive.storage.deadline import DeadlineArchive
+from alertarchive.archive.storage import StorageUnavailable
+from alertarchive.receiver.auth import TokenSet
+from alertarchive.receiver.deadline import DeadlineArchive
+from alertarchive.receiver.receive import Receiver
 from tests.conftest import payload
 from tests.support.receiver import client_for
 

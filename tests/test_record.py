@@ -9,8 +9,8 @@ import pathlib
 import jsonschema
 import pytest
 
-from alertarchive import record
-from alertarchive.notification import Summary
+from alertarchive.archive import record
+from alertarchive.archive.notification import Summary
 
 SCHEMA = json.loads(
     (

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from alertarchive import cli as cli_module
+from alertarchive.browse import cli as cli_module
 from tests.support.archives import HOSTILE_NAME, build_scenario
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -9,7 +9,7 @@ import pathlib
 import jsonschema
 import pytest
 
-from alertarchive.schema import NotificationValidator, explain, json_path, load_schema
+from alertarchive.receiver.schema import NotificationValidator, explain, json_path, load_schema
 
 DATA = pathlib.Path(__file__).parent / "data"
 REAL_BODIES = sorted(DATA.glob("*.json")) + sorted((DATA / "generated").glob("*.json"))

@@ -16,7 +16,7 @@ import pathlib
 import orjson
 import pytest
 
-from alertarchive.schema import (
+from alertarchive.receiver.schema import (
     _MAX_PROBLEMS,
     NotificationValidator,
     Problem,

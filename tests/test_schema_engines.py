@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alertarchive.schema import NotificationValidator, explain, json_path, load_schema
+from alertarchive.receiver.schema import NotificationValidator, explain, json_path, load_schema
 
 DATA = pathlib.Path(__file__).parent / "data"
 FIXTURES = sorted(

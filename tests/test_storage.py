@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from alertarchive.storage import NotFound, StorageUnavailable, open_archive
-from alertarchive.storage.gcs import GcsArchive
-from alertarchive.storage.local import LocalArchive
+from alertarchive.archive.storage import NotFound, StorageUnavailable, open_archive
+from alertarchive.archive.storage.gcs import GcsArchive
+from alertarchive.archive.storage.local import LocalArchive
 from tests.support.processes import FakeGcs
 
 NAME = "alerts/dt=2026-11-27/hour=04/source=default/firing-X-" + "a" * 64 + ".json"

@@ -21,9 +21,9 @@ ROOT = terraform.REPO
 FUNCTION = "google_cloudfunctions2_function.this"
 PROJECT = {"project_id": "my-monitoring-project"}
 
-# What the deployed zip may contain: the entry point, its pins, the schemas and the package.
+# What the deployed zip may contain: the entry point, its pins and the package (schemas included).
 DEPLOYED_FILES = {"main.py", "requirements.txt"}
-DEPLOYED_DIRS = {"schema", "alertarchive"}
+DEPLOYED_DIRS = {"alertarchive"}
 
 # Environment variables the code reads but Terraform deliberately leaves unset.
 NOT_SET_BY_TERRAFORM = {

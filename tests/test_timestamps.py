@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alertarchive import timestamps
-from alertarchive.schema import NotificationValidator, load_schema
+from alertarchive.archive import timestamps
+from alertarchive.receiver.schema import NotificationValidator, load_schema
 from tests.support.archives import ArchiveWriter, alert, notification
 from tests.support.cli import run
 

@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 
-from alertarchive import timewindow
-from alertarchive.timewindow import BadWindow, Window
+from alertarchive.browse import timewindow
+from alertarchive.browse.timewindow import BadWindow, Window
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 11, 27, 4, 30, tzinfo=UTC)

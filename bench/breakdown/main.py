@@ -17,7 +17,7 @@ from collections.abc import Mapping
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from alertarchive.storage.deadline import DeadlineArchive  # noqa: E402
+from alertarchive.receiver.deadline import DeadlineArchive  # noqa: E402
 
 
 class DiscardingArchive:

@@ -19,7 +19,7 @@ from tests.conftest import DATA
 TOKEN = "guarantee-token-7f3a"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
-# Every name the receiver may create, as alertarchive/naming.py documents it; anything a
+# Every name the receiver may create, as alertarchive/archive/layout.py documents it; anything a
 # GCS bucket would refuse (control characters, `#[]*?`, `..` segments) falls outside it.
 OBJECT_NAME = re.compile(
     r"(alerts|quarantine)/dt=\d{4}-\d\d-\d\d/hour=\d\d/source=[A-Za-z0-9][A-Za-z0-9_.-]{0,62}/"
@@ -138,7 +138,7 @@ def assert_complete(objects: Iterable[Archived]) -> None:
 
 def local_objects(root: pathlib.Path) -> list[Archived]:
     """Every object in a local archive, read from disk the way the CLI reads it."""
-    from alertarchive.storage.local import LocalArchive
+    from alertarchive.archive.storage.local import LocalArchive
 
     archive = LocalArchive(root)
     return [Archived(o.name, archive.read(o.name), dict(o.metadata)) for o in archive.list("")]

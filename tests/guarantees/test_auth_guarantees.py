@@ -136,7 +136,7 @@ def test_every_request_compares_against_every_token_with_compare_digest(
         compared.append(token)
         return original(presented, token)
 
-    monkeypatch.setattr("alertarchive.auth.hmac.compare_digest", counting_compare)
+    monkeypatch.setattr("alertarchive.receiver.auth.hmac.compare_digest", counting_compare)
 
     client.post("/", data=notification(1), headers={**JSON, "Authorization": authorization})
 

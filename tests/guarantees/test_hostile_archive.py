@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alertarchive import cli as cli_module
-from alertarchive import safetext
-from alertarchive.safetext import printable
+from alertarchive.archive import safetext
+from alertarchive.archive.safetext import printable
+from alertarchive.browse import cli as cli_module
 from tests.support.archives import ArchiveWriter, alert, notification
 from tests.support.cli import ndjson, run
 

@@ -20,7 +20,7 @@ import jsonschema
 import orjson
 import pytest
 
-from alertarchive.schema import NotificationValidator, load_schema
+from alertarchive.receiver.schema import NotificationValidator, load_schema
 from tests.guarantees.conftest import STORAGE_BOUND_SECONDS
 from tests.guarantees.helpers import (
     AUTH,

@@ -20,7 +20,7 @@ import threading
 
 import pytest
 
-from alertarchive.storage.local import LocalArchive
+from alertarchive.archive.storage.local import LocalArchive
 from tests.guarantees.helpers import (
     AUTH,
     OBJECT_NAME,
@@ -115,7 +115,7 @@ def test_read_only_disk_answers_503_writes_nothing_and_resend_stores_once(small_
 
 _CRASHING_WRITER = """
 import os, pathlib, signal, sys
-from alertarchive.storage.local import LocalArchive
+from alertarchive.archive.storage.local import LocalArchive
 
 root, point, body = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
 def crash(*args, **kwargs):

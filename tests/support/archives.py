@@ -1,6 +1,6 @@
 """Archives written by the real receiver (not hand-made files), at chosen receipt times.
 
-Bodies go through alertarchive.receive.Receiver behind a Flask test client, as
+Bodies go through alertarchive.receiver.receive.Receiver behind a Flask test client, as
 functions-framework hands them over in production; only the receiver's clock is set.
 """
 
@@ -15,10 +15,10 @@ from typing import Any
 
 import flask
 
-from alertarchive.auth import TokenSet
-from alertarchive.receive import Receiver
-from alertarchive.schema import NotificationValidator
-from alertarchive.storage import Archive, open_archive
+from alertarchive.archive.storage import Archive, open_archive
+from alertarchive.receiver.auth import TokenSet
+from alertarchive.receiver.receive import Receiver
+from alertarchive.receiver.schema import NotificationValidator
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 ALERTMANAGER_USER_AGENT = "Alertmanager/0.25.0"

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner, Result
 
-from alertarchive import cli as cli_module
+from alertarchive.browse import cli as cli_module
 
 
 def run(archive_url: str, *args: str, env: dict[str, str] | None = None) -> Result:

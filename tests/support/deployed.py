@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 
-from alertarchive.receive import LIVENESS_PATH
+from alertarchive.receiver.receive import LIVENESS_PATH
 from tests.support import source_zip
 from tests.support.processes import REPO, Process, free_port, http_answers, wait_until
 

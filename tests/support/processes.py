@@ -13,8 +13,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
-from alertarchive import config
-from alertarchive.receive import LIVENESS_PATH
+from alertarchive.receiver import config
+from alertarchive.receiver.receive import LIVENESS_PATH
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 

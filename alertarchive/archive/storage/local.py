@@ -20,7 +20,7 @@ import tempfile
 import urllib.parse
 from collections.abc import Iterator, Mapping
 
-from alertarchive.storage import NotFound, StorageUnavailable, StoredObject
+from alertarchive.archive.storage import NotFound, StorageUnavailable, StoredObject
 
 METADATA_SUFFIX = ".meta"
 _STAGING = ".tmp"

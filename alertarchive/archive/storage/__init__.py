@@ -1,7 +1,7 @@
 """Where notifications are kept: one small interface, a GCS and a local implementation.
 
 Names passed to an archive are relative to its root (`gs://bucket/prefix` or a directory)
-and come from alertarchive.naming; an archive never writes outside its root.
+and come from alertarchive.archive.layout; an archive never writes outside its root.
 """
 
 from __future__ import annotations
@@ -93,10 +93,10 @@ def open_archive(url: str, timeout_seconds: float = 8.0) -> Archive:
     """
     check_archive_url(url)
     if url.startswith("gs://"):
-        from alertarchive.storage.gcs import GcsArchive
+        from alertarchive.archive.storage.gcs import GcsArchive
 
         return GcsArchive.from_url(url, timeout_seconds=timeout_seconds)
-    from alertarchive.storage.local import LocalArchive
+    from alertarchive.archive.storage.local import LocalArchive
 
     archive = LocalArchive.from_url(url)
     if archive.root.exists() and not archive.root.is_dir():

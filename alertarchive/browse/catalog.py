@@ -4,7 +4,7 @@ Filters are decided from the stored metadata whenever it can answer (status, ale
 receiver, source); only label filters, and metadata that was cut to its size bound, need
 the body. A body is downloaded only for entries the metadata could not rule out.
 
-Only objects the receiver wrote are entries (alertarchive.ownership). What else is there,
+Only objects the receiver wrote are entries (alertarchive.archive.ownership). What else is there,
 and what could not be read (a folder leading outside a local root, an unreadable body), is
 left out and kept as a Notice for the command to report: one bad object never hides the
 others or stops a listing.
@@ -22,10 +22,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from alertarchive import naming, ownership, record, timewindow
-from alertarchive.notification import NotJsonObject, parse_json_object, summarize
-from alertarchive.progress import Progress, Silent
-from alertarchive.storage import Archive, NotFound, StoredObject
+from alertarchive.archive import layout, ownership, record
+from alertarchive.archive.notification import NotJsonObject, parse_json_object, summarize
+from alertarchive.archive.storage import Archive, NotFound, StoredObject
+from alertarchive.browse import timewindow
+from alertarchive.browse.progress import Progress, Silent
 
 DEFAULT_WORKERS = 16
 _HEX = re.compile(r"[0-9a-f]+")
@@ -150,7 +151,7 @@ def entry_from(stored: StoredObject, metadata: Mapping[str, str]) -> Entry:
         sha256=metadata.get("body_sha256") or ownership.sha256_in_name(stored.name) or "",
         user_agent=metadata.get("user_agent", ""),
         group_key=metadata.get("group_key", ""),
-        quarantined=stored.name.startswith(f"{naming.QUARANTINED}/"),
+        quarantined=stored.name.startswith(f"{layout.QUARANTINED}/"),
         validation_errors=tuple(_json_list(errors)) if errors else (),
     )
 
@@ -334,7 +335,7 @@ class Catalog:
         limit: int | None = None,
     ) -> list[Entry]:
         """Entries received in span that match, newest first, at most `limit`."""
-        kind = naming.QUARANTINED if quarantined else naming.ARCHIVED
+        kind = layout.QUARANTINED if quarantined else layout.ARCHIVED
         prefixes = self.prefixes(span, kind)
         listed = [entry for entry in self._list(prefixes) if entry.received_at in span]
         listed.sort(key=lambda entry: (entry.received_at, entry.name), reverse=True)
@@ -454,7 +455,7 @@ class Catalog:
         wanted = text.strip()
         if not wanted:
             raise NotFound("no object name given")
-        if wanted.startswith((f"{naming.ARCHIVED}/", f"{naming.QUARANTINED}/")):
+        if wanted.startswith((f"{layout.ARCHIVED}/", f"{layout.QUARANTINED}/")):
             matches = self._receivers_entries([self.archive.stat(wanted)])
             if not matches:
                 why = next(
@@ -480,7 +481,7 @@ class Catalog:
         by_hash = len(lowered) >= _MIN_ID_CHARS and _HEX.fullmatch(lowered) is not None
         matches = [
             entry
-            for entry in self._list([f"{naming.ARCHIVED}/", f"{naming.QUARANTINED}/"])
+            for entry in self._list([f"{layout.ARCHIVED}/", f"{layout.QUARANTINED}/"])
             if entry.name.endswith(wanted) or (by_hash and entry.sha256.startswith(lowered))
         ]
         if not matches:

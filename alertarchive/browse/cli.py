@@ -18,20 +18,22 @@ from typing import Any
 
 import click
 
-from alertarchive import __version__, export, replay, report, safetext, timewindow
-from alertarchive import catalog as catalog_module
-from alertarchive.catalog import AmbiguousName, Catalog, Entry, Filters, Notice
-from alertarchive.display import Terminal, counted
-from alertarchive.progress import Progress
-from alertarchive.safetext import printable
-from alertarchive.stats import Stats, compute
-from alertarchive.storage import (
+from alertarchive import __version__
+from alertarchive.archive import safetext
+from alertarchive.archive.safetext import printable
+from alertarchive.archive.storage import (
     Archive,
     NotFound,
     StorageUnavailable,
     check_archive_url,
     open_archive,
 )
+from alertarchive.browse import catalog as catalog_module
+from alertarchive.browse import export, replay, report, timewindow
+from alertarchive.browse.catalog import AmbiguousName, Catalog, Entry, Filters, Notice
+from alertarchive.browse.display import Terminal, counted
+from alertarchive.browse.progress import Progress
+from alertarchive.browse.stats import Stats, compute
 
 DEFAULT_ARCHIVE = "./archive"
 # An ambiguous name lists this many of the objects it matches.
@@ -434,7 +436,7 @@ def show(app: App, name: str, source: str | None, raw: bool, as_json: bool) -> N
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:
-    from alertarchive.notification import NotJsonObject, parse_json_object
+    from alertarchive.archive.notification import NotJsonObject, parse_json_object
 
     try:
         return parse_json_object(body)

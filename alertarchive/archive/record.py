@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from alertarchive.notification import Summary
+from alertarchive.archive.notification import Summary
 
 # GCS allows 8 KiB of custom metadata per object; label values can be kilobytes long.
 # Five free-text fields at this bound stay well inside it.

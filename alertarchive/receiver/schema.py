@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.resources
 import json
-import pathlib
 from typing import Any
 
 import jsonschema_rs
 
-SCHEMA_DIR = pathlib.Path(__file__).resolve().parent.parent / "schema"
-NOTIFICATION_SCHEMA_PATH = SCHEMA_DIR / "alertmanager-webhook-v4.schema.json"
+# Package data, so an installed wheel validates as a source checkout does; the top-level schema/
+# of the repository is a link to the same folder.
+SCHEMAS = importlib.resources.files("alertarchive.schemas")
+NOTIFICATION_SCHEMA = "alertmanager-webhook-v4.schema.json"
 
 # Alertmanager copies a rejected request's response body into its log line.
 _MAX_MESSAGE_CHARS = 160
@@ -34,7 +36,7 @@ class Problem:
 @functools.cache
 def load_schema() -> dict[str, Any]:
     """The notification schema as a dict, read from disk once per process."""
-    return json.loads(NOTIFICATION_SCHEMA_PATH.read_text(encoding="utf-8"))
+    return json.loads(SCHEMAS.joinpath(NOTIFICATION_SCHEMA).read_text(encoding="utf-8"))
 
 
 class NotificationValidator:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Mapping
 
-from alertarchive.storage import Archive, StorageUnavailable
+from alertarchive.archive.storage import Archive, StorageUnavailable
 
 # Writes still running when their caller gave up are left to finish (a late success is
 # harmless: the retried request then finds the object and answers "duplicate"); this caps

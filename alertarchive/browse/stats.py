@@ -7,9 +7,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from alertarchive.catalog import Entry
-from alertarchive.episodes import DEFAULT_FLAP_EPISODES, AlertHistory, histories
-from alertarchive.timewindow import Window
+from alertarchive.browse.catalog import Entry
+from alertarchive.browse.episodes import DEFAULT_FLAP_EPISODES, AlertHistory, histories
+from alertarchive.browse.timewindow import Window
 
 NOISIEST = 10
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import click
 
-from alertarchive.safetext import printable
+from alertarchive.archive.safetext import printable
 
 _STATUS_COLOURS = {"firing": "red", "resolved": "green", "quarantined": "yellow"}
 

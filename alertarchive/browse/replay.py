@@ -18,9 +18,10 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 
-from alertarchive import __version__, record
-from alertarchive.catalog import Entry
-from alertarchive.storage import NotFound, StorageUnavailable
+from alertarchive import __version__
+from alertarchive.archive import record
+from alertarchive.archive.storage import NotFound, StorageUnavailable
+from alertarchive.browse.catalog import Entry
 
 FALLBACK_USER_AGENT = f"alertarchive-replay/{__version__}"
 _ERROR_BODY_CHARS = 200

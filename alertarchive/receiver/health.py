@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from alertarchive.storage import Archive, StorageUnavailable
+from alertarchive.archive.storage import Archive, StorageUnavailable
 
 PROBE_OBJECT = "health/ready.json"
 PROBE_BODY = b'{"written_by":"alertarchive /-/ready","purpose":"readiness probe"}\n'

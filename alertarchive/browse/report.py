@@ -13,11 +13,11 @@ import importlib.resources
 import string
 from collections.abc import Sequence
 
-from alertarchive.catalog import Entry
-from alertarchive.display import counted, fit, plural
-from alertarchive.episodes import AlertHistory, Episode
-from alertarchive.safetext import printable
-from alertarchive.stats import Stats
+from alertarchive.archive.safetext import printable
+from alertarchive.browse.catalog import Entry
+from alertarchive.browse.display import counted, fit, plural
+from alertarchive.browse.episodes import AlertHistory, Episode
+from alertarchive.browse.stats import Stats
 
 MAX_ROWS = 400
 MAX_NOTIFICATIONS = 2000
@@ -45,8 +45,8 @@ def render(
 ) -> str:
     """The report page as one HTML string."""
     template = string.Template(
-        importlib.resources.files("alertarchive")
-        .joinpath("templates/page.html")
+        importlib.resources.files("alertarchive.browse.templates")
+        .joinpath("page.html")
         .read_text(encoding="utf-8")
     )
     histories = stats.histories

@@ -20,15 +20,16 @@ from typing import Any, Protocol
 
 import orjson
 
-from alertarchive import logs, naming, record
-from alertarchive.auth import CHALLENGE, TokenSet
-from alertarchive.config import ConfigError, Settings
-from alertarchive.health import ReadinessCheck
-from alertarchive.notification import NotJsonObject, Summary, parse_json_object, summarize
-from alertarchive.safetext import printable
-from alertarchive.schema import NotificationValidator, explain
-from alertarchive.storage import Archive, StorageUnavailable, open_archive
-from alertarchive.storage.deadline import DeadlineArchive
+from alertarchive.archive import layout, record
+from alertarchive.archive.notification import NotJsonObject, Summary, parse_json_object, summarize
+from alertarchive.archive.safetext import printable
+from alertarchive.archive.storage import Archive, StorageUnavailable, open_archive
+from alertarchive.receiver import logs
+from alertarchive.receiver.auth import CHALLENGE, TokenSet
+from alertarchive.receiver.config import ConfigError, Settings
+from alertarchive.receiver.deadline import DeadlineArchive
+from alertarchive.receiver.health import ReadinessCheck
+from alertarchive.receiver.schema import NotificationValidator, explain
 
 # The Prometheus ecosystem's probe paths. Not /healthz: Cloud Run reserves some paths ending
 # in "z" and may answer them itself, never passing them to the container
@@ -263,7 +264,7 @@ class Receiver:
         if problems:
             reasons = [str(problem) for problem in problems]
             return self._quarantine(422, explain(problems), reasons, receipt, summary, True)
-        name, created = self._keep(naming.ARCHIVED, receipt, summary)
+        name, created = self._keep(layout.ARCHIVED, receipt, summary)
         answer = {"object": name, "alerts": summary.alert_count, "duplicate": not created}
         return Outcome(
             201 if created else 200,
@@ -287,7 +288,7 @@ class Receiver:
         The sender keeps re-sending a rejected notification every group_interval; keeping
         it means nothing is lost to our schema while the cause is fixed.
         """
-        name, _ = self._keep(naming.QUARANTINED, receipt, summary, problems, is_json)
+        name, _ = self._keep(layout.QUARANTINED, receipt, summary, problems, is_json)
         return Outcome(
             status_code,
             "quarantined",
@@ -314,7 +315,7 @@ class Receiver:
         Raises:
             Rejected: a 503 when storage did not confirm the write.
         """
-        name = naming.object_name(
+        name = layout.object_name(
             kind,
             receipt.received_at,
             receipt.source,
@@ -368,10 +369,10 @@ def _source(request: Request) -> str:
         )
     source = from_path or from_query
     if not source:
-        return naming.DEFAULT_SOURCE
+        return layout.DEFAULT_SOURCE
     try:
-        return naming.validate_source(source)
-    except naming.InvalidSource as error:
+        return layout.validate_source(source)
+    except layout.InvalidSource as error:
         raise Rejected(Outcome.text(400, "rejected", str(error))) from None
 
 

@@ -2,7 +2,7 @@
 
 A bucket or folder can hold what others put there: the GCS console's folder placeholders
 (`…/hour=19/`, empty), a `notes.txt`, a copy under the wrong name. The receiver's objects
-are recognised by their name (naming.object_name's pattern, ending in the body's sha256)
+are recognised by their name (layout.object_name's pattern, ending in the body's sha256)
 and by their metadata naming that same body, or, without metadata, by the body's hash.
 """
 
@@ -12,10 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from alertarchive import naming
-
+from alertarchive.archive import layout
 _NAME = re.compile(
-    rf"(?:{naming.ARCHIVED}/(?=.*\.json$)|{naming.QUARANTINED}/)"
+    rf"(?:{layout.ARCHIVED}/(?=.*\.json$)|{layout.QUARANTINED}/)"
     r"dt=[0-9]{4}-[0-9]{2}-[0-9]{2}/hour=(?:[01][0-9]|2[0-3])/"
     r"source=[A-Za-z0-9][A-Za-z0-9_.-]{0,62}/"
     r"(?:firing|resolved|unknown)-[A-Za-z0-9_-]{1,60}-(?P<sha256>[0-9a-f]{64})\.(?:json|bin)"

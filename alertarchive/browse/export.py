@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
-from alertarchive.catalog import Entry
-from alertarchive.episodes import parse_time
-from alertarchive.safetext import dumps, printable
+from alertarchive.archive.safetext import dumps, printable
+from alertarchive.browse.catalog import Entry
+from alertarchive.browse.episodes import parse_time
 
 NOTIFICATION_COLUMNS = (
     "received_at",

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from alertarchive import timestamps
+from alertarchive.archive import timestamps
 
 DEFAULT_FLAP_EPISODES = 3
 
@@ -103,7 +103,7 @@ def histories(
 def parse_time(value: Any) -> datetime.datetime | None:
     """An alert timestamp as an aware instant; None for Go's zero time or an invalid one.
 
-    Valid means what the schema accepts (alertarchive.timestamps), so every alert the
+    Valid means what the schema accepts (alertarchive.archive.timestamps), so every alert the
     receiver archived is counted.
     """
     moment = timestamps.parse(value)

@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Mapping
 
-from alertarchive.storage import check_archive_url
+from alertarchive.archive.storage import check_archive_url
 
 # Every environment variable Settings.from_environ reads (K_SERVICE is set by the platform).
 VARIABLES = (

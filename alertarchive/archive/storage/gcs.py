@@ -18,7 +18,7 @@ from google.api_core import exceptions as api_exceptions
 from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
 
-from alertarchive.storage import NotFound, StorageUnavailable, StoredObject
+from alertarchive.archive.storage import NotFound, StorageUnavailable, StoredObject
 
 _TRANSIENT = (
     api_exceptions.GoogleAPIError,

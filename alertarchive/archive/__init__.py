@@ -1,0 +1,1 @@
+"""The archive format both sides share: object names, receipt records, storage. Imports nothing above it."""

@@ -1,0 +1,1 @@
+"""The alertarchive command: reading, filtering and showing the archive."""

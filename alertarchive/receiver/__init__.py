@@ -1,0 +1,1 @@
+"""What is deployed: the webhook receiver and its configuration, auth, schema, logs and bounds."""

@@ -156,7 +156,7 @@ class Demo:
         raise TimeoutError(f"nothing archived within {WAIT_SECONDS} s")
 
     def _archived_names(self) -> set[str]:
-        return {stored.name for stored in self.archive.list("alerts/")}
+        return {stored.name for stored in self.archive.objects("alerts/")}
 
     def _show_archive(self, firing_name: str, resolved_name: str) -> None:
         archive = _display_path(self.archive_dir)

@@ -44,7 +44,7 @@ def second_receiver(tmp_path_factory):
 
 def stored_sha256s(archive_url):
     archive = open_archive(archive_url)
-    return {obj.metadata["body_sha256"]: obj for obj in archive.list("")}
+    return {obj.metadata["body_sha256"]: obj for obj in archive.objects("")}
 
 
 def test_replayed_notifications_are_stored_byte_identical(scenario, second_receiver):

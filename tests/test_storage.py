@@ -85,7 +85,7 @@ def test_concurrent_creates_of_one_name_store_exactly_one(archive):
         results = list(pool.map(create, range(12)))
 
     assert results.count(True) == 1
-    assert [o.name for o in archive.list("alerts/")] == [NAME]
+    assert [o.name for o in archive.objects("alerts/")] == [NAME]
 
 
 def test_listing_by_prefix_returns_names_with_metadata(archive):
@@ -93,11 +93,11 @@ def test_listing_by_prefix_returns_names_with_metadata(archive):
     archive.create(NAME, BODY, METADATA, "application/json")
     archive.create(other, BODY, {"status": "resolved"}, "application/json")
 
-    listed = {o.name: dict(o.metadata) for o in archive.list("alerts/dt=2026-11-27/hour=04/")}
+    listed = {o.name: dict(o.metadata) for o in archive.objects("alerts/dt=2026-11-27/hour=04/")}
 
     assert listed == {NAME: METADATA}
-    assert sorted(o.name for o in archive.list("alerts/")) == [NAME, other]
-    assert list(archive.list("quarantine/")) == []
+    assert sorted(o.name for o in archive.objects("alerts/")) == [NAME, other]
+    assert list(archive.objects("quarantine/")) == []
 
 
 def test_folders_are_listed_one_level_at_a_time(archive):
@@ -254,7 +254,7 @@ def test_local_body_without_sidecar_is_listed_with_empty_metadata(tmp_path):
     archive.create(NAME, BODY, METADATA, "application/json")
     (tmp_path / (NAME + ".meta")).unlink()
 
-    [listed] = archive.list("alerts/")
+    [listed] = archive.objects("alerts/")
 
     assert (listed.name, dict(listed.metadata)) == (NAME, {})
 
@@ -273,7 +273,7 @@ def test_local_staging_and_hidden_files_are_never_listed(tmp_path):
     archive.create(NAME, BODY, METADATA, "application/json")
     (tmp_path / ".tmp" / "tmpabc123").write_bytes(b'{"partial')
 
-    assert [o.name for o in archive.list("")] == [NAME]
+    assert [o.name for o in archive.objects("")] == [NAME]
 
 
 def test_local_names_cannot_escape_the_root(tmp_path):

@@ -347,7 +347,7 @@ class Catalog:
 
     def _list_prefix(self, prefix: str) -> list[StoredObject]:
         try:
-            return list(self.archive.list(prefix))
+            return list(self.archive.objects(prefix))
         except (ValueError, OSError) as error:
             # A local folder that leads outside the root, or one we may not read: the rest
             # of the window is still listed. (An unreachable bucket still stops the command.)

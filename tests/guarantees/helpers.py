@@ -141,7 +141,7 @@ def local_objects(root: pathlib.Path) -> list[Archived]:
     from alertarchive.archive.storage.local import LocalArchive
 
     archive = LocalArchive(root)
-    return [Archived(o.name, archive.read(o.name), dict(o.metadata)) for o in archive.list("")]
+    return [Archived(o.name, archive.read(o.name), dict(o.metadata)) for o in archive.objects("")]
 
 
 def gcs_objects(client, bucket_name: str) -> list[Archived]:

@@ -74,7 +74,7 @@ def hostile(tmp_path_factory):
     answer = writer.post(quarantined_body, now + datetime.timedelta(seconds=1))
     assert answer["status_code"] == 422, answer
     quarantined_name = next(
-        obj.name for obj in writer.archive.list("quarantine/") if obj.name.endswith(".json")
+        obj.name for obj in writer.archive.objects("quarantine/") if obj.name.endswith(".json")
     )
     return {
         "url": str(root),

@@ -67,7 +67,7 @@ def fill(directory: pathlib.Path) -> pathlib.Path:
 
 def assert_nothing_half_written(root: pathlib.Path) -> None:
     """Only complete objects and their sidecars: no staged file, no other debris."""
-    listed = {o.name for o in LocalArchive(root).list("")}
+    listed = {o.name for o in LocalArchive(root).objects("")}
     for path in files_under(root):
         name = path.relative_to(root).as_posix()
         assert name.removesuffix(".meta") in listed, f"{name} is not part of a listed object"
@@ -144,7 +144,7 @@ def test_crash_before_the_body_is_linked_leaves_nothing_a_reader_lists(tmp_path)
 
     # The staged body and sidecar stay in .tmp/, which readers never list.
     assert {p.parent.name for p in files_under(root)} == {".tmp"}
-    assert list(LocalArchive(root).list("")) == []
+    assert list(LocalArchive(root).objects("")) == []
 
 
 def test_crash_after_the_body_is_linked_leaves_a_complete_body_that_a_resend_completes(
@@ -154,7 +154,7 @@ def test_crash_after_the_body_is_linked_leaves_a_complete_body_that_a_resend_com
     body = notification(1)
     crash_while_writing(root, "before-sidecar", body)
 
-    [listed] = LocalArchive(root).list("")
+    [listed] = LocalArchive(root).objects("")
     assert LocalArchive(root).read(listed.name) == body
     digest = hashlib.sha256(body).hexdigest()
     assert LocalArchive(root).create(listed.name, body, {"body_sha256": digest}, "") is False
@@ -188,7 +188,7 @@ def test_killing_the_served_worker_mid_burst_leaves_only_complete_objects(tmp_pa
 
     assert lost, "the kill must interrupt requests in flight"
     archive = LocalArchive(root)
-    listed = [o for o in archive.list("") if o.name.startswith("alerts/")]
+    listed = [o for o in archive.objects("") if o.name.startswith("alerts/")]
     for stored in listed:
         digest = hashlib.sha256(archive.read(stored.name)).hexdigest()
         assert OBJECT_NAME.fullmatch(stored.name)["sha"] == digest

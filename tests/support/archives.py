@@ -293,9 +293,9 @@ class CountingArchive:
         self.folder_listings: list[str] = []
         self.reads: list[str] = []
 
-    def list(self, prefix: str):
+    def objects(self, prefix: str):
         self.listed.append(prefix)
-        return self._archive.list(prefix)
+        return self._archive.objects(prefix)
 
     def list_folders(self, prefix: str) -> list[str]:
         self.folder_listings.append(prefix)

@@ -45,7 +45,7 @@ class Archive(Protocol):
             StorageUnavailable: nothing is known to be stored; answer so the sender retries.
         """
 
-    def list(self, prefix: str) -> Iterator[StoredObject]:
+    def objects(self, prefix: str) -> Iterator[StoredObject]:
         """Every object whose name starts with prefix, with its metadata."""
 
     def list_folders(self, prefix: str) -> list[str]:

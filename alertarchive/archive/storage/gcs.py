@@ -80,7 +80,7 @@ class GcsArchive:
         except api_exceptions.Forbidden as refusal:
             return self._confirm_stored_copy(name, body, refusal)
         except _TRANSIENT as error:
-            raise StorageUnavailable(f"cannot write to {self.url}: {_describe(error)}") from None
+            raise StorageUnavailable(f"cannot write to {self.url}: {_error_reason(error)}") from None
         return True
 
     def _upload_new(
@@ -131,7 +131,7 @@ class GcsArchive:
             ) from None
         except _TRANSIENT as error:
             raise StorageUnavailable(
-                f"{refused}, and checking for a stored copy failed: {_describe(error)}"
+                f"{refused}, and checking for a stored copy failed: {_error_reason(error)}"
             ) from None
         if stored is None:
             raise StorageUnavailable(
@@ -146,16 +146,16 @@ class GcsArchive:
             )
         return False
 
-    def list(self, prefix: str) -> Iterator[StoredObject]:
+    def objects(self, prefix: str) -> Iterator[StoredObject]:
         try:
             for blob in self.bucket.list_blobs(
                 prefix=self.prefix + prefix, retry=self._retry, timeout=self._attempt_timeout
             ):
-                yield self._describe(blob)
+                yield self._stored_object(blob)
         except api_exceptions.NotFound:
             raise NotFound(f"no bucket {self.bucket_name!r}") from None
         except _TRANSIENT as error:
-            raise StorageUnavailable(f"cannot list {self.url}: {_describe(error)}") from None
+            raise StorageUnavailable(f"cannot list {self.url}: {_error_reason(error)}") from None
 
     def list_folders(self, prefix: str) -> list[str]:
         """Sub-folders via a delimiter listing.
@@ -176,7 +176,7 @@ class GcsArchive:
         except api_exceptions.NotFound:
             raise NotFound(f"no bucket {self.bucket_name!r}") from None
         except _TRANSIENT as error:
-            raise StorageUnavailable(f"cannot list {self.url}: {_describe(error)}") from None
+            raise StorageUnavailable(f"cannot list {self.url}: {_error_reason(error)}") from None
 
     def read(self, name: str) -> bytes:
         try:
@@ -186,7 +186,7 @@ class GcsArchive:
         except api_exceptions.NotFound:
             raise NotFound(f"no object {name!r} in {self.url}") from None
         except _TRANSIENT as error:
-            raise StorageUnavailable(f"cannot read {self.url}: {_describe(error)}") from None
+            raise StorageUnavailable(f"cannot read {self.url}: {_error_reason(error)}") from None
 
     def stat(self, name: str) -> StoredObject:
         try:
@@ -194,12 +194,13 @@ class GcsArchive:
                 self.prefix + name, retry=self._retry, timeout=self._attempt_timeout
             )
         except _TRANSIENT as error:
-            raise StorageUnavailable(f"cannot read {self.url}: {_describe(error)}") from None
+            raise StorageUnavailable(f"cannot read {self.url}: {_error_reason(error)}") from None
         if blob is None:
             raise NotFound(f"no object {name!r} in {self.url}")
-        return self._describe(blob)
+        return self._stored_object(blob)
 
-    def _describe(self, blob: storage.Blob) -> StoredObject:
+    def _stored_object(self, blob: storage.Blob) -> StoredObject:
+        """Blob as listings describe it: its name inside this archive, size and metadata."""
         return StoredObject(
             name=blob.name[len(self.prefix) :], size=blob.size or 0, metadata=blob.metadata or {}
         )
@@ -225,11 +226,12 @@ def _gcs_message(error: api_exceptions.GoogleAPICallError) -> str:
     try:
         message = error.response.json()["error"]["message"]
     except (AttributeError, KeyError, TypeError, ValueError):
-        message = _describe(error)
+        message = _error_reason(error)
     return str(message)[:200]
 
 
-def _describe(error: BaseException) -> str:
+def _error_reason(error: BaseException) -> str:
+    """Why a GCS call failed, in one short line that says what to fix where it can."""
     if isinstance(error, google.auth.exceptions.DefaultCredentialsError):
         return "no Google credentials (run `gcloud auth application-default login`)"
     if isinstance(error, api_exceptions.Forbidden):

@@ -81,7 +81,7 @@ class LocalArchive:
                 os.unlink(staged_body)
             _fsync_directory(folder)
         except OSError as error:
-            raise StorageUnavailable(f"cannot write {self.root}: {_describe(error)}") from None
+            raise StorageUnavailable(f"cannot write {self.root}: {_error_reason(error)}") from None
         return True
 
     def _link_into(self, folder: str, staged: str, path: str) -> bool:
@@ -129,7 +129,7 @@ class LocalArchive:
             self._checked_folders.clear()
         self._checked_folders.add(folder)
 
-    def list(self, prefix: str) -> Iterator[StoredObject]:
+    def objects(self, prefix: str) -> Iterator[StoredObject]:
         folder, _, _ = prefix.rpartition("/")
         base = self._path(folder) if folder else self.root
         if not base.is_dir():
@@ -145,7 +145,7 @@ class LocalArchive:
                 name = os.path.join(directory, file_name)[root_length:].replace(os.sep, "/")
                 if name.startswith(prefix):
                     try:
-                        described = self._describe(path, name)
+                        described = self._stored_object(path, name)
                     except FileNotFoundError:
                         continue  # removed since the walk, or a symlink to nothing
                     yield described
@@ -172,9 +172,10 @@ class LocalArchive:
         path = self._path(name)
         if not path.is_file():
             raise NotFound(f"no object {name!r} in {self.url}")
-        return self._describe(path, name)
+        return self._stored_object(path, name)
 
-    def _describe(self, path: pathlib.Path, name: str) -> StoredObject:
+    def _stored_object(self, path: pathlib.Path, name: str) -> StoredObject:
+        """The file at path as listings describe it, with its sidecar's metadata."""
         try:
             metadata = json.loads(_sidecar(path).read_bytes())
         except (OSError, ValueError):
@@ -262,7 +263,8 @@ def _fsync_directory(directory: str) -> None:
         os.close(descriptor)
 
 
-def _describe(error: OSError) -> str:
+def _error_reason(error: OSError) -> str:
+    """Why a write failed (the OS's reason), with what to fix for a full or read-only disk."""
     reason = os.strerror(error.errno) if error.errno else str(error)
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"{reason} (free space on the archive's disk)"

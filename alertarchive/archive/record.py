@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 
+from alertarchive.archive.events import RecordedEvent
 from alertarchive.archive.notification import Summary
 
 # GCS allows 8 KiB of custom metadata per object; label values can be kilobytes long.
@@ -48,6 +49,33 @@ def metadata(
     }
     if problems:
         fields["validation_errors"] = json.dumps(list(problems), ensure_ascii=False)
+    return {key: _bounded(value) for key, value in fields.items()}
+
+
+def event_metadata(
+    *,
+    event: RecordedEvent,
+    received_at: datetime.datetime,
+    body_sha256: str,
+    body_size: int,
+    user_agent: str,
+    source: str,
+) -> dict[str, str]:
+    """Metadata for one kept recorder event: the receipt, and what the event is about."""
+    fields = {
+        "received_at": format_timestamp(received_at),
+        "body_sha256": body_sha256,
+        "body_size": str(body_size),
+        "user_agent": user_agent,
+        "source": source,
+        "event_kind": event.kind,
+        "recorded_at": event.recorded_at,
+        "instance": event.instance,
+        "alertnames": event.alertname,
+        "fingerprints": ",".join(event.fingerprints),
+        "fact_sha256": event.fact_sha256,
+        "validation": VALID,
+    }
     return {key: _bounded(value) for key, value in fields.items()}
 
 

@@ -20,11 +20,11 @@ from typing import Any, Protocol
 
 import orjson
 
-from alertarchive.archive import layout, record
+from alertarchive.archive import events, layout, record
 from alertarchive.archive.notification import NotJsonObject, Summary, parse_json_object, summarize
 from alertarchive.archive.safetext import printable
 from alertarchive.archive.storage import Archive, StorageUnavailable, open_archive
-from alertarchive.receiver import logs
+from alertarchive.receiver import logs, recorder
 from alertarchive.receiver.auth import CHALLENGE, TokenSet
 from alertarchive.receiver.config import ConfigError, Settings
 from alertarchive.receiver.deadline import DeadlineArchive
@@ -39,6 +39,9 @@ READINESS_PATH = "/-/ready"
 HEALTH_PATHS = (LIVENESS_PATH, READINESS_PATH)
 # Answered 404 with the paths to use instead, never taken as a source called "healthz".
 RETIRED_HEALTH_PATH = "/healthz"
+# The event recorder's webhook output posts here (optionally /-/events/SOURCE): under /-/, so
+# it can never be taken for a notification's source path.
+EVENTS_PATH = "/-/events"
 _READ_CHUNK_BYTES = 64 * 1024
 # How much of a request's own header or method an answer repeats: enough to recognise it.
 _ECHO_CHARS = 40
@@ -157,8 +160,11 @@ class Receiver:
         return outcome.body, outcome.status_code, outcome.headers
 
     def _answer(self, request: Request) -> Outcome:
+        events_path = _is_events_path(request.path)
         # Before the token check: probes carry no token, and these answers reveal nothing.
-        if request.path.startswith("/-/") or _is_retired_health_path(request.path):
+        if not events_path and (
+            request.path.startswith("/-/") or _is_retired_health_path(request.path)
+        ):
             return self._probe(request)
         if request.method != "POST":
             return Outcome.text(
@@ -167,7 +173,7 @@ class Receiver:
                 f"method {_echo(request.method)} not allowed; POST notifications",
                 Allow="POST",
             )
-        source = _source(request)
+        source = _source(request, EVENTS_PATH if events_path else "")
         if self.tokens and not self.tokens.accepts(request.headers.get("Authorization")):
             return Outcome.text(
                 401,
@@ -178,7 +184,62 @@ class Receiver:
             )
         _check_content_headers(request)
         body = self._read_body(request)
-        return self._archive(body, source, request.headers.get("User-Agent", ""))
+        user_agent = request.headers.get("User-Agent", "")
+        if events_path:
+            return self._record_events(body, source, user_agent)
+        return self._archive(body, source, user_agent)
+
+    def _record_events(self, body: bytes, source: str, user_agent: str) -> Outcome:
+        """Keep each event of an event recorder POST under the name of the fact it records."""
+        receipt = Receipt(body, hashlib.sha256(body).hexdigest(), self.clock(), source, user_agent)
+        try:
+            documents = recorder.parse_events(body)
+        except NotJsonObject as error:
+            return self._quarantine(400, str(error), [str(error)], receipt, summarize({}), False)
+        problems = recorder.problems(documents)
+        if problems:
+            reasons = [str(problem) for problem in problems]
+            return self._quarantine(422, explain(problems), reasons, receipt, summarize({}), True)
+        kept = [self._keep_event(receipt, documents, index) for index in range(len(documents))]
+        created = sum(1 for _, is_new in kept if is_new)
+        answer = {
+            "objects": [name for name, _ in kept],
+            "events": len(kept),
+            "duplicates": len(kept) - created,
+        }
+        return Outcome(
+            201 if created else 200,
+            "event_stored" if created else "event_duplicate",
+            orjson.dumps(answer) + b"\n",
+            dict(_JSON),
+            {"object": kept[0][0], "source": source, "events": len(kept)},
+        )
+
+    def _keep_event(self, receipt: Receipt, documents: list, index: int) -> tuple[str, bool]:
+        """Store one event create-only; its name and whether it is new (a 503 if not stored)."""
+        event = events.read(documents[index])
+        data = recorder.event_bytes(receipt.body, documents, index)
+        name = events.object_name(event, receipt.received_at, receipt.source)
+        metadata = record.event_metadata(
+            event=event,
+            received_at=receipt.received_at,
+            body_sha256=hashlib.sha256(data).hexdigest(),
+            body_size=len(data),
+            user_agent=receipt.user_agent,
+            source=receipt.source,
+        )
+        try:
+            return name, self.archive.create(name, data, metadata, "application/json")
+        except StorageUnavailable as error:
+            raise Rejected(
+                Outcome(
+                    503,
+                    "unavailable",
+                    b"archive unavailable, event not stored; retry later\n",
+                    dict(_TEXT),
+                    {"object": name, "source": receipt.source, "reason": str(error)},
+                )
+            ) from None
 
     def _probe(self, request: Request) -> Outcome:
         """Liveness, readiness, or a 404 naming them; never a source, never archived."""
@@ -357,9 +418,9 @@ def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _source(request: Request) -> str:
-    """The source tag from `POST /<source>` or `?source=`; `default` when neither is given."""
-    from_path = request.path.strip("/")
+def _source(request: Request, endpoint: str = "") -> str:
+    """The source tag from `POST [endpoint]/<source>` or `?source=`; `default` if neither."""
+    from_path = request.path.removeprefix(endpoint).strip("/")
     from_query = request.args.get("source", "")
     if from_path and from_query and from_path != from_query:
         raise Rejected(
@@ -395,6 +456,10 @@ def _check_content_headers(request: Request) -> None:
                 f"Content-Encoding {_echo(encoding)} is not supported; send the body uncompressed",
             )
         )
+
+
+def _is_events_path(path: str) -> bool:
+    return path == EVENTS_PATH or path.startswith(EVENTS_PATH + "/")
 
 
 def _is_retired_health_path(path: str) -> bool:

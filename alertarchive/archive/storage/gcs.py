@@ -80,7 +80,9 @@ class GcsArchive:
         except api_exceptions.Forbidden as refusal:
             return self._confirm_stored_copy(name, body, refusal)
         except _TRANSIENT as error:
-            raise StorageUnavailable(f"cannot write to {self.url}: {_error_reason(error)}") from None
+            raise StorageUnavailable(
+                f"cannot write to {self.url}: {_error_reason(error)}"
+            ) from None
         return True
 
     def _upload_new(

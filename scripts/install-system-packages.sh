@@ -4,6 +4,10 @@
 # so the tests that need them skip with that reason (or fail under CI=true).
 set -euo pipefail
 
+# Alertmanager 0.28 and 0.33 for the e2e tests: unpacked into .cache/alertmanager/, never
+# installed (the system keeps bookworm's 0.25); needs no root.
+"$(dirname "$0")/install-newer-alertmanagers.sh"
+
 declare -A wanted=(
   [prometheus-alertmanager]=/usr/bin/prometheus-alertmanager
   [prometheus]=/usr/bin/prometheus

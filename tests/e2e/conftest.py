@@ -12,8 +12,10 @@ import os
 
 import pytest
 
-from tests.e2e import stack
+from tests.e2e import stack, versions
 from tests.e2e.archive import ArchivingFunction, GcsBucket, LocalDirectory
+
+ON_CI = os.environ.get("CI", "").lower() in ("true", "1")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,7 +33,36 @@ def system_binaries():
         f"and prometheus); scripts/install-system-packages.sh could not install them: "
         f"{installer_said or 'no output'}"
     )
-    if os.environ.get("CI", "").lower() in ("true", "1"):
+    if ON_CI:
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def newer_releases_installer():
+    """Unpack trixie's and sid's Alertmanagers once per session; what the script said."""
+    if all(release.installed() for release in versions.RELEASES):
+        return ""
+    return versions.install_newer_releases()
+
+
+@pytest.fixture(scope="session", params=versions.RELEASES, ids=lambda release: release.short)
+def release(request, system_binaries) -> versions.Release:
+    """The Alertmanager release a scenario runs on: each test using it runs on every one.
+
+    A release that is not unpacked skips its tests with the reason (fails under CI=true).
+    """
+    release: versions.Release = request.param
+    if release.installed():
+        return release
+    installer_said = request.getfixturevalue("newer_releases_installer")
+    if release.installed():
+        return release
+    reason = (
+        f"Alertmanager {release.version} (Debian {release.suite}) is not at {release.binary}; "
+        f"scripts/install-newer-alertmanagers.sh said: {installer_said or 'nothing'}"
+    )
+    if ON_CI:
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason)
 
@@ -45,6 +76,7 @@ def workdir(tmp_path_factory):
 class ApiStack:
     """One Alertmanager routing each scenario (label `scenario`) to its own webhook path."""
 
+    release: versions.Release
     alertmanager: stack.Alertmanager
     gcs: ArchivingFunction
     local: ArchivingFunction
@@ -64,11 +96,13 @@ API_SCENARIOS = {
 
 
 @pytest.fixture(scope="session")
-def api_stack(system_binaries, workdir, fake_gcs):
-    """Alertmanager fed through its v2 API, archiving to fake-gcs-server and to a directory."""
+def api_stack(release, workdir, fake_gcs):
+    """Alertmanager `release` fed through its v2 API, archiving to fake-gcs-server and to a
+    directory; each release archives into its own bucket and directory."""
+    tag = release.short.replace(".", "-")
     functions = {
-        "gcs": ArchivingFunction(workdir, GcsBucket(fake_gcs, "e2e-api").create()),
-        "local": ArchivingFunction(workdir, LocalDirectory(workdir / "api-archive")),
+        "gcs": ArchivingFunction(workdir, GcsBucket(fake_gcs, f"e2e-api-{tag}").create()),
+        "local": ArchivingFunction(workdir, LocalDirectory(workdir / f"api-archive-{tag}")),
     }
     receivers = [{"name": "unrouted"}]
     routes = []
@@ -77,8 +111,11 @@ def api_stack(system_binaries, workdir, fake_gcs):
         receivers.append(stack.webhook_receiver(scenario, url, **options))
         routes.append(stack.route_by_label("scenario", scenario, scenario))
     alertmanager = stack.Alertmanager(
-        workdir, stack.alertmanager_config(receivers, routes), name="am-api"
+        workdir,
+        stack.alertmanager_config(receivers, routes),
+        name=f"am-api-{tag}",
+        binary=release.binary,
     )
     servers = stack.start_all([functions["gcs"], functions["local"], alertmanager])
-    yield ApiStack(alertmanager, functions["gcs"], functions["local"])
+    yield ApiStack(release, alertmanager, functions["gcs"], functions["local"])
     stack.stop_all(servers)

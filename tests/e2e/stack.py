@@ -106,7 +106,7 @@ def route_by_label(label: str, value: str, receiver: str) -> dict[str, Any]:
 
 @dataclasses.dataclass(frozen=True)
 class WebhookCounters:
-    """Alertmanager 0.25's webhook counters.
+    """Alertmanager's webhook counters (the same meaning in 0.25 to 0.33).
 
     A notification is one flush of a group: counted when the flush starts, and as failed
     only once the flush gives up (after all its retries); a request is one HTTP attempt,
@@ -132,7 +132,14 @@ class WebhookCounters:
 class Alertmanager:
     """prometheus-alertmanager with a config written from a dict; reload by rewriting it."""
 
-    def __init__(self, workdir: pathlib.Path, config: Mapping[str, Any], name: str = "am") -> None:
+    def __init__(
+        self,
+        workdir: pathlib.Path,
+        config: Mapping[str, Any],
+        name: str = "am",
+        binary: str = ALERTMANAGER_BINARY,
+    ) -> None:
+        self.binary = binary
         self.workdir = workdir / name
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = self.workdir / "alertmanager.yml"
@@ -141,7 +148,7 @@ class Alertmanager:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = Process(
             [
-                ALERTMANAGER_BINARY,
+                binary,
                 f"--config.file={self.config_path}",
                 f"--storage.path={self.workdir / 'data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
@@ -153,7 +160,7 @@ class Alertmanager:
         )
 
     def __repr__(self) -> str:
-        return f"Alertmanager({self.url})"
+        return f"Alertmanager({self.binary} at {self.url})"
 
     def write_config(self, config: Mapping[str, Any]) -> None:
         self.config_path.write_text(yaml.safe_dump(dict(config), sort_keys=False))
@@ -308,7 +315,13 @@ def _wait_ready(process: Process, url: str, what: str) -> None:
 
 
 def _counter(exposition: str, metric: str, **labels: str) -> int:
-    """The value of one counter series in a /metrics page (0 when not yet exported)."""
-    wanted = ",".join(f'{name}="{value}"' for name, value in labels.items())
-    match = re.search(rf"^{metric}\{{{wanted}\}} (\S+)$", exposition, re.MULTILINE)
-    return int(float(match.group(1))) if match else 0
+    """The sum of a counter's series that carry `labels` in a /metrics page (0 when none is
+    exported yet). Summed because newer Alertmanagers split the webhook series further
+    (0.28 adds `reason` to the failed counters, for one)."""
+    wanted = [f'{name}="{value}"' for name, value in labels.items()]
+    total = 0.0
+    for match in re.finditer(rf"^{metric}\{{([^}}]*)\}} (\S+)$", exposition, re.MULTILINE):
+        series_labels = match.group(1).split(",")
+        if all(label in series_labels for label in wanted):
+            total += float(match.group(2))
+    return int(total)

@@ -47,7 +47,7 @@ def test_alerts_of_one_group_arrive_as_one_archived_notification(api_stack, back
     assert archived.metadata["alert_count"] == "3"
     assert archived.metadata["alertnames"] == "DiskFilling"
     assert archived.metadata["status"] == "firing"
-    assert archived.metadata["user_agent"] == "Alertmanager/0.25.0"
+    assert archived.metadata["user_agent"] == f"Alertmanager/{api_stack.release.version}"
     assert archived.body_sha256 == archived.sha256_in_name == archived.metadata["body_sha256"]
     assert function.outcomes(scenario) == ["stored"]
 

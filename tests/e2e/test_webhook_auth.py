@@ -15,6 +15,7 @@ import yaml
 from tests.e2e import stack
 from tests.e2e.archive import ArchivingFunction, GcsBucket
 from tests.e2e.stack import alert
+from tests.e2e.versions import Release
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -79,19 +80,24 @@ def receiver(name: str, config: dict) -> dict:
 
 @dataclasses.dataclass
 class AuthStack:
+    release: Release
     function: ArchivingFunction
     alertmanager: stack.Alertmanager
 
 
 @pytest.fixture(scope="module")
-def auth_stack(system_binaries, workdir, fake_gcs):
-    """A function requiring TOKEN, and one Alertmanager with a receiver per README snippet."""
+def auth_stack(release, workdir, fake_gcs):
+    """A function requiring TOKEN, and one Alertmanager `release` with a receiver per README
+    snippet."""
+    tag = release.short.replace(".", "-")
     function = ArchivingFunction(
-        workdir, GcsBucket(fake_gcs, "e2e-auth").create(), WEBHOOK_TOKENS=f"old-token,{TOKEN}"
+        workdir,
+        GcsBucket(fake_gcs, f"e2e-auth-{tag}").create(),
+        WEBHOOK_TOKENS=f"old-token,{TOKEN}",
     )
     # A Kubernetes Secret mounted as a file; the trailing newline is what `kubectl create
     # secret --from-file` usually keeps, and Alertmanager trims it.
-    token_file = workdir / "alertarchive-webhook-token"
+    token_file = workdir / f"alertarchive-webhook-token-{tag}"
     token_file.write_text(TOKEN + "\n")
     receivers = [
         {"name": "unrouted"},
@@ -111,10 +117,13 @@ def auth_stack(system_binaries, workdir, fake_gcs):
         for name in ("bearer", "basic", "credentials-file")
     ]
     alertmanager = stack.Alertmanager(
-        workdir, stack.alertmanager_config(receivers, routes), name="am-auth"
+        workdir,
+        stack.alertmanager_config(receivers, routes),
+        name=f"am-auth-{tag}",
+        binary=release.binary,
     )
     servers = stack.start_all([function, alertmanager])
-    yield AuthStack(function, alertmanager)
+    yield AuthStack(release, function, alertmanager)
     stack.stop_all(servers)
 
 
@@ -137,7 +146,12 @@ def test_wrong_token_is_refused_until_the_config_is_fixed_and_reloaded(auth_stac
         webhook = webhook_config(BEARER_SNIPPET, url, token)
         return stack.alertmanager_config([receiver("archive", webhook)])
 
-    alertmanager = stack.Alertmanager(workdir, config("not-the-token"), name="am-wrong-token")
+    alertmanager = stack.Alertmanager(
+        workdir,
+        config("not-the-token"),
+        name=f"am-wrong-token-{auth_stack.release.short}",
+        binary=auth_stack.release.binary,
+    )
     stack.start_all([alertmanager])
     try:
         alertmanager.post_alerts([alert({"alertname": "TokenRotated"})])

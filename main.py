@@ -8,12 +8,16 @@ import functions_framework
 
 from alertarchive.receiver.config import ConfigError, Settings
 from alertarchive.receiver.receive import Receiver
+from alertarchive.receiver.slow_clients import bound_request_reads
 
 try:
     _settings = Settings.from_environ(os.environ)
     _receiver = Receiver.from_settings(_settings)
 except ConfigError as error:
     raise SystemExit(f"alertarchive cannot start: {error}") from None
+
+# Patched here, in gunicorn's master, so the forked worker inherits it (see slow_clients.py).
+bound_request_reads(_settings.request_read_timeout_seconds)
 
 # functions-framework imports this module in gunicorn's master and then forks the worker.
 # Freezing what the imports built keeps the worker's garbage collector from writing to, and

@@ -156,6 +156,8 @@ def test_starting_without_tokens_logs_a_warning(tmp_path, capfd):
         ("STORAGE_TIMEOUT_SECONDS", "1e10"),
         ("STORAGE_TIMEOUT_SECONDS", "3601"),
         ("STORAGE_TIMEOUT_SECONDS", "1e-9"),
+        ("REQUEST_READ_TIMEOUT_SECONDS", "nan"),
+        ("REQUEST_READ_TIMEOUT_SECONDS", "0"),
         ("MAX_BODY_BYTES", "1e10"),
         ("MAX_BODY_BYTES", "nan"),
         ("MAX_BODY_BYTES", "99999999999999999999"),

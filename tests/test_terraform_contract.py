@@ -28,6 +28,8 @@ DEPLOYED_DIRS = {"alertarchive"}
 # Environment variables the code reads but Terraform deliberately leaves unset.
 NOT_SET_BY_TERRAFORM = {
     "ALLOW_UNAUTHENTICATED": "turns the token check off; a deployed function must never have it",
+    "REQUEST_READ_TIMEOUT_SECONDS": "the 10 s default bounds a stalled sender; Alertmanager "
+    "sends a whole notification at once",
     "K_SERVICE": "set by Cloud Run on every instance; how the code knows it runs on Cloud",
     "K_REVISION": "set by Cloud Run",
     "K_CONFIGURATION": "set by Cloud Run",

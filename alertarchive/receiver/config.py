@@ -16,17 +16,22 @@ VARIABLES = (
     "ALLOW_UNAUTHENTICATED",
     "MAX_BODY_BYTES",
     "STORAGE_TIMEOUT_SECONDS",
+    "REQUEST_READ_TIMEOUT_SECONDS",
     "K_SERVICE",
 )
 DEFAULT_LOCAL_ARCHIVE = "./archive"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_STORAGE_TIMEOUT_SECONDS = 8.0
+# How long a request's headers and body may take to arrive: Alertmanager sends a whole
+# notification at once, while a stalled sender would otherwise hold one of gunicorn's threads.
+DEFAULT_REQUEST_READ_TIMEOUT_SECONDS = 10.0
 # The ranges a value must fall in. float() reads "nan", "inf" and "1e10" as numbers: nan
 # makes every deadline check false (503 after storing, retried forever) and huge values
 # overflow time arithmetic (500 after storing), so only finite values in range start.
 # 3600 s is Cloud Run's longest request; a body limit over 1 GiB is held in memory whole.
 MAX_BODY_BYTES_RANGE = (100, 1024 * 1024 * 1024)
 STORAGE_TIMEOUT_SECONDS_RANGE = (0.1, 3600.0)
+REQUEST_READ_TIMEOUT_SECONDS_RANGE = (0.1, 3600.0)
 
 
 class ConfigError(Exception):
@@ -41,6 +46,7 @@ class Settings:
     tokens: tuple[str, ...]
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     storage_timeout_seconds: float = DEFAULT_STORAGE_TIMEOUT_SECONDS
+    request_read_timeout_seconds: float = DEFAULT_REQUEST_READ_TIMEOUT_SECONDS
     # On Cloud Functions/Cloud Run (K_SERVICE set), where the instance disk is discarded.
     on_cloud: bool = False
 
@@ -93,6 +99,13 @@ class Settings:
                 float,
                 DEFAULT_STORAGE_TIMEOUT_SECONDS,
                 STORAGE_TIMEOUT_SECONDS_RANGE,
+            ),
+            request_read_timeout_seconds=_parse_number(
+                environ,
+                "REQUEST_READ_TIMEOUT_SECONDS",
+                float,
+                DEFAULT_REQUEST_READ_TIMEOUT_SECONDS,
+                REQUEST_READ_TIMEOUT_SECONDS_RANGE,
             ),
             on_cloud=on_cloud,
         )

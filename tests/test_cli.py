@@ -415,11 +415,6 @@ def test_a_name_matching_different_bodies_asks_for_more_and_shows_ten_of_them(sc
             ["show", "alerts/dt=2026-01-01/hour=00/source=default/x.json"],
             "alertarchive: error: no object 'alerts/dt=2026-01-01/hour=00/source=default/x.json'",
         ),
-        (["list", "--since", "yesterday"], "alertarchive: error: 'yesterday' is not a time"),
-        (
-            ["list", "--label", "severity"],
-            "alertarchive: error: --label 'severity' is not key=value",
-        ),
         (
             ["list", "--since", "1h", "--until", "2h"],
             "alertarchive: error: --until 2h is before --since 1h\n",
@@ -433,6 +428,48 @@ def test_errors_are_one_line_and_exit_1(scenario, args, message):
     assert result.stdout == ""
     assert result.stderr.startswith(message)
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["list", "--since", "yesterday"],
+            "Error: Invalid value for '--since': 'yesterday' is not a time: use a duration ago "
+            "(90m, 24h, 7d, 2w) or an ISO date/date-time",
+        ),
+        (
+            ["stats", "--until", "soon"],
+            "Error: Invalid value for '--until': 'soon' is not a time",
+        ),
+        (
+            ["list", "--label", "severity"],
+            "Error: Invalid value for '--label': 'severity' is not key=value "
+            "(e.g. --label severity=critical)",
+        ),
+        (
+            ["export", "--label", "=critical"],
+            "Error: Invalid value for '--label': '=critical' is not key=value",
+        ),
+    ],
+)
+def test_values_that_do_not_parse_are_usage_errors_naming_the_option(scenario, args, message):
+    result = run(scenario.url, *args)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Usage: cli {args[0]} [OPTIONS]")  # prog name in-process
+    assert message in result.stderr
+
+
+def test_a_bug_in_a_command_is_a_traceback_not_an_error_line(scenario, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("a programming mistake")
+
+    monkeypatch.setattr(cli_module.Catalog, "entries", broken)
+
+    with pytest.raises(ValueError, match="a programming mistake"):
+        run(scenario.url, "list")
 
 
 @pytest.mark.parametrize(
@@ -574,22 +611,23 @@ def test_colours_only_on_a_terminal_and_never_with_NO_COLOR(scenario):
 
 
 @pytest.mark.parametrize(
-    "window",
+    ("window", "option"),
     [
-        ["--since", "800000d"],
-        ["--since", "1d", "--until", "9999-12-31T23:59:59-14:00"],
-        ["--since", "0001-01-01T00:00:00+01:00"],
+        (["--since", "800000d"], "--since"),
+        (["--since", "1d", "--until", "9999-12-31T23:59:59-14:00"], "--until"),
+        (["--since", "0001-01-01T00:00:00+01:00"], "--since"),
     ],
-    ids=" ".join,
+    ids=lambda value: " ".join(value) if isinstance(value, list) else value,
 )
 @pytest.mark.parametrize("command", ["list", "stats", "export"])
-def test_a_window_beyond_the_calendar_is_one_line_not_a_traceback(scenario, command, window):
+def test_a_time_beyond_the_calendar_is_a_usage_error_not_a_traceback(
+    scenario, command, window, option
+):
     result = run(scenario.url, command, *window)
 
-    assert result.exit_code == 1
-    assert result.stderr.startswith("alertarchive: error: ")
+    assert result.exit_code == 2
+    assert f"Error: Invalid value for '{option}': " in result.stderr
     assert "between the years 1 and 9999" in result.stderr
-    assert result.stderr.count("\n") == 1
 
 
 def test_a_window_to_the_last_second_of_the_calendar_lists_what_there_is(scenario):

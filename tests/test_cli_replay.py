@@ -159,7 +159,11 @@ def test_an_unreachable_target_is_reported_and_exits_1(scenario):
     ("args", "code", "message"),
     [
         (["--to", "http://127.0.0.1:9/"], 2, "give object NAMEs or --since"),
-        (["--since", "1h", "--to", "ftp://example/"], 1, "is not an http:// or https:// URL"),
+        (
+            ["--since", "1h", "--to", "ftp://example/"],
+            2,
+            "Invalid value for '--to': 'ftp://example/' is not an http:// or https:// URL",
+        ),
     ],
 )
 def test_replay_needs_a_selection_and_an_http_target(scenario, args, code, message):

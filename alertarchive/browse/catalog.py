@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -24,8 +25,9 @@ from typing import Any, TypeVar
 
 from alertarchive.archive import layout, ownership, record
 from alertarchive.archive.notification import NotJsonObject, parse_json_object, summarize
-from alertarchive.archive.storage import Archive, NotFound, StoredObject
+from alertarchive.archive.storage import Archive, NotFound, StorageUnavailable, StoredObject
 from alertarchive.browse import timewindow
+from alertarchive.browse.errors import ArchiveUnavailable, NoSuchObject, UserError, first_line
 from alertarchive.browse.progress import Progress, Silent
 
 DEFAULT_WORKERS = 16
@@ -51,11 +53,11 @@ class Notice:
     name: str
 
 
-class BadFilter(ValueError):
+class BadFilter(UserError):
     """A filter the CLI cannot apply (e.g. `--label` without `=`)."""
 
 
-class AmbiguousName(LookupError):
+class AmbiguousName(UserError):
     """A short name that matches more than one object; the message says how to pick one."""
 
     def __init__(self, wanted: str, candidates: Sequence[Entry]) -> None:
@@ -230,7 +232,7 @@ class Filters:
             tuple(alertnames),
             tuple(receivers),
             tuple(sources),
-            tuple(_parse_label(label) for label in labels),
+            tuple(parse_label(label) for label in labels),
         )
 
     def decide(self, entry: Entry) -> bool | None:
@@ -295,11 +297,27 @@ class Filters:
         return text in self.alertnames
 
 
-def _parse_label(text: str) -> tuple[str, str]:
+def parse_label(text: str) -> tuple[str, str]:
+    """A `key=value` label filter as (key, value).
+
+    Raises:
+        BadFilter: no `=`, or an empty key.
+    """
     key, separator, value = text.partition("=")
     if not separator or not key:
-        raise BadFilter(f"--label {text!r} is not key=value (e.g. --label severity=critical)")
+        raise BadFilter(f"{text!r} is not key=value (e.g. --label severity=critical)")
     return key, value
+
+
+@contextlib.contextmanager
+def _storage_errors() -> Iterator[None]:
+    """Storage's own errors as the UserErrors they are to someone browsing."""
+    try:
+        yield
+    except NotFound as error:
+        raise NoSuchObject(str(error)) from None
+    except StorageUnavailable as error:
+        raise ArchiveUnavailable(str(error)) from None
 
 
 def _receiver_matches(stored: str, wanted: str) -> bool:
@@ -322,9 +340,10 @@ class Catalog:
 
     def prefixes(self, span: timewindow.Window, kind: str) -> list[str]:
         """The partitions to list for a window (see timewindow.prefixes)."""
-        days = (
-            self.archive.list_folders(f"{kind}/") if timewindow.needs_folder_listing(span) else None
-        )
+        days = None
+        if timewindow.needs_folder_listing(span):
+            with _storage_errors():
+                days = self.archive.list_folders(f"{kind}/")
         return timewindow.prefixes(span, kind, days)
 
     def entries(
@@ -347,11 +366,12 @@ class Catalog:
 
     def _list_prefix(self, prefix: str) -> list[StoredObject]:
         try:
-            return list(self.archive.objects(prefix))
+            with _storage_errors():
+                return list(self.archive.objects(prefix))
         except (ValueError, OSError) as error:
             # A local folder that leads outside the root, or one we may not read: the rest
             # of the window is still listed. (An unreachable bucket still stops the command.)
-            self.notices.append(Notice(UNREADABLE, _reason(error), prefix))
+            self.notices.append(Notice(UNREADABLE, first_line(error), prefix))
             return []
 
     def _receivers_entries(self, stored: Sequence[StoredObject]) -> list[Entry]:
@@ -432,13 +452,27 @@ class Catalog:
 
     def _read(self, name: str) -> bytes | None:
         try:
-            return self.archive.read(name)
-        except (NotFound, ValueError, OSError) as error:
+            with _storage_errors():
+                return self.archive.read(name)
+        except (NoSuchObject, ValueError, OSError) as error:
             # Gone since the listing, not a file, or leading outside a local root.
-            self.notices.append(Notice(UNREADABLE, _reason(error), name))
+            self.notices.append(Notice(UNREADABLE, first_line(error), name))
             return None
         finally:
             self.progress.advance()
+
+    def read(self, name: str) -> bytes:
+        """One object's exact bytes.
+
+        Raises:
+            NoSuchObject: gone since it was listed.
+            ArchiveUnavailable: it could not be read.
+        """
+        try:
+            with _storage_errors():
+                return self.archive.read(name)
+        except (ValueError, OSError) as error:
+            raise ArchiveUnavailable(_unreadable(name, error)) from None
 
     def find(self, text: str, sources: Sequence[str] = ()) -> Entry:
         """The one object a full name, a unique name suffix or a sha256 prefix points to.
@@ -449,32 +483,40 @@ class Catalog:
                 (the same body received under two sources has one ID).
 
         Raises:
-            NotFound: nothing matches.
+            NoSuchObject: nothing matches.
             AmbiguousName: several objects match.
         """
         wanted = text.strip()
         if not wanted:
-            raise NotFound("no object name given")
+            raise NoSuchObject("no object name given")
         if wanted.startswith((f"{layout.ARCHIVED}/", f"{layout.QUARANTINED}/")):
-            matches = self._receivers_entries([self.archive.stat(wanted)])
+            matches = self._receivers_entries([self._stat(wanted)])
             if not matches:
                 why = next(
                     (notice.why for notice in self.notices if notice.name == wanted), "unreadable"
                 )
-                raise NotFound(f"{wanted} is not an object alertarchive wrote ({why})")
+                raise NoSuchObject(f"{wanted} is not an object alertarchive wrote ({why})")
         else:
             matches = self._matching(wanted)
         chosen = [entry for entry in matches if entry.source in sources] if sources else matches
         if not chosen:
             stored_under = sorted({entry.source for entry in matches})
             others = " or ".join(f"--source {source}" for source in stored_under)
-            raise NotFound(
+            raise NoSuchObject(
                 f"no object matches {wanted!r} with --source {', '.join(sources)}; try {others}"
             )
         if len(chosen) > 1:
             chosen.sort(key=lambda entry: (entry.received_at, entry.name), reverse=True)
             raise AmbiguousName(wanted, chosen)
         return chosen[0]
+
+    def _stat(self, name: str) -> StoredObject:
+        try:
+            with _storage_errors():
+                return self.archive.stat(name)
+        except (ValueError, OSError) as error:
+            # A name leading outside a local root, or a file we may not read.
+            raise NoSuchObject(_unreadable(name, error)) from None
 
     def _matching(self, wanted: str) -> list[Entry]:
         lowered = wanted.lower()
@@ -488,7 +530,7 @@ class Catalog:
             hint = ""
             if _HEX.fullmatch(lowered) and not by_hash:
                 hint = f" (an ID needs at least {_MIN_ID_CHARS} hex digits)"
-            raise NotFound(f"no object matches {wanted!r} in {self.archive.url}{hint}")
+            raise NoSuchObject(f"no object matches {wanted!r} in {self.archive.url}{hint}")
         return matches
 
     def _map(self, function: Callable[[str], T], items: Sequence[str]) -> Iterator[T]:
@@ -503,11 +545,11 @@ class Catalog:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _reason(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    return lines[0] if lines else type(error).__name__
+def _unreadable(name: str, error: ValueError | OSError) -> str:
+    # A ValueError (a name leading outside a local root) names the object itself.
+    if isinstance(error, OSError):
+        return f"{name} could not be read: {first_line(error)}"
+    return first_line(error)
 
 
 def _parse_or_none(body: bytes) -> dict[str, Any] | None:

@@ -21,17 +21,12 @@ import click
 from alertarchive import __version__
 from alertarchive.archive import safetext
 from alertarchive.archive.safetext import printable
-from alertarchive.archive.storage import (
-    Archive,
-    NotFound,
-    StorageUnavailable,
-    check_archive_url,
-    open_archive,
-)
+from alertarchive.archive.storage import Archive, check_archive_url, open_archive
 from alertarchive.browse import catalog as catalog_module
-from alertarchive.browse import export, replay, report, timewindow
+from alertarchive.browse import export, params, replay, report, timewindow
 from alertarchive.browse.catalog import AmbiguousName, Catalog, Entry, Filters, Notice
 from alertarchive.browse.display import Terminal, counted
+from alertarchive.browse.errors import NoSuchObject, UserError, first_line
 from alertarchive.browse.progress import Progress
 from alertarchive.browse.stats import Stats, compute
 
@@ -41,7 +36,6 @@ CANDIDATES_SHOWN = 10
 # Reads may wait longer than the receiver's writes (nobody is waiting on the other end),
 # but a CLI that hangs for minutes on an unreachable bucket is worse than an error.
 STORAGE_TIMEOUT_SECONDS = 20.0
-_EXPECTED_ERRORS = (StorageUnavailable, NotFound, AmbiguousName, ValueError, OSError)
 
 
 class CommandError(click.ClickException):
@@ -58,7 +52,7 @@ class CommandError(click.ClickException):
 
 
 class ArchiveCommands(click.Group):
-    """The command group; turns storage and input errors into one line instead of a traceback."""
+    """The command group; a UserError is one line, any other exception a bug's traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -72,9 +66,9 @@ class ArchiveCommands(click.Group):
         except KeyboardInterrupt:
             click.echo("alertarchive: interrupted", err=True)
             ctx.exit(130)
-        except _EXPECTED_ERRORS as error:
+        except UserError as error:
             _report_notices(ctx)
-            raise CommandError(_one_line(error)) from None
+            raise CommandError(first_line(error)) from None
         except click.ClickException:
             _report_notices(ctx)
             raise
@@ -123,14 +117,6 @@ def _stdout_is_a_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip()
-    if isinstance(error, OSError) and error.strerror:
-        text = f"{error.strerror}: {error.filename}" if error.filename else error.strerror
-    lines = text.splitlines()
-    return lines[0] if lines else type(error).__name__
-
-
 class App:
     """What every command shares: the archive, how to print, the clock."""
 
@@ -153,18 +139,28 @@ class App:
         if not self.archive_url.startswith("gs://"):
             path = pathlib.Path(self.archive_url.removeprefix("file://")).expanduser()
             if not path.is_dir():
-                raise NotFound(
+                raise NoSuchObject(
                     f"no archive at {self.archive_url} (set --archive or ARCHIVE_URL to "
                     "gs://BUCKET[/PREFIX] or the receiver's archive directory)"
                 )
-        return open_archive(self.archive_url, timeout_seconds=STORAGE_TIMEOUT_SECONDS)
+        try:
+            return open_archive(self.archive_url, timeout_seconds=STORAGE_TIMEOUT_SECONDS)
+        except ValueError as error:
+            # A path that is a file, or a gs:// URL without a bucket.
+            raise CommandError(f"--archive {self.archive_url}: {error}") from None
 
     @functools.cached_property
     def catalog(self) -> Catalog:
         return Catalog(self.archive, progress=self.progress)
 
-    def window(self, since: str, until: str | None) -> timewindow.Window:
-        return timewindow.window(since, until, self.now, self.zone)
+    @property
+    def clock(self) -> params.Clock:
+        return params.Clock(self.now, self.zone)
+
+    def window(
+        self, since: timewindow.Moment, until: timewindow.Moment | None
+    ) -> timewindow.Window:
+        return timewindow.window_between(since, until, self.now, self.zone)
 
     def find(self, name: str, sources: Sequence[str] = (), any_copy: bool = False) -> Entry:
         """The object NAME points to; an ambiguous NAME is an error listing what it matches.
@@ -206,11 +202,12 @@ def window_options(default_since: str | None) -> Callable:
             "Start of the window: a duration ago (90m, 24h, 7d, 2w) or an ISO date/time "
             "(2026-11-27, 2026-11-27T04:00Z; without an offset, in the display time zone)."
         )
-        command = click.option("--until", metavar="WHEN", help="End of the window [default: now].")(
-            command
-        )
+        command = click.option(
+            "--until", type=params.WHEN, metavar="WHEN", help="End of the window [default: now]."
+        )(command)
         return click.option(
             "--since",
+            type=params.WHEN,
             metavar="WHEN",
             default=default_since,
             show_default=default_since is not None,
@@ -237,6 +234,7 @@ def filter_options(command: Callable) -> Callable:
             "--label",
             "labels",
             multiple=True,
+            type=params.LABEL,
             metavar="KEY=VALUE",
             help="Keep notifications with an alert carrying all these labels (repeatable; "
             "needs the bodies).",
@@ -262,13 +260,14 @@ def filter_options(command: Callable) -> Callable:
     return command
 
 
-def _filters(params: dict[str, Any]) -> Filters:
-    return Filters.build(
-        statuses=params.pop("statuses", ()),
-        alertnames=params.pop("alertnames", ()),
-        receivers=params.pop("receivers", ()),
-        sources=params.pop("sources", ()),
-        labels=params.pop("labels", ()),
+def _filters(options: dict[str, Any]) -> Filters:
+    """The Filters filter_options parsed (taken out of the command's keyword arguments)."""
+    return Filters(
+        statuses=options.pop("statuses", ()),
+        alertnames=options.pop("alertnames", ()),
+        receivers=options.pop("receivers", ()),
+        sources=options.pop("sources", ()),
+        labels=options.pop("labels", ()),
     )
 
 
@@ -304,6 +303,7 @@ def cli(ctx: click.Context, archive_url: str, utc: bool) -> None:
       alertarchive export --since 30d --format csv > alerts.csv
     """  # noqa: D301
     ctx.obj = App(archive_url, utc)
+    params.set_clock(ctx, ctx.obj.clock)
 
 
 @cli.command("list")
@@ -319,12 +319,12 @@ def cli(ctx: click.Context, archive_url: str, utc: bool) -> None:
 @pass_app
 def list_command(
     app: App,
-    since: str,
-    until: str | None,
+    since: timewindow.Moment,
+    until: timewindow.Moment | None,
     quarantined: bool,
     limit: int | None,
     as_json: bool,
-    **params: Any,
+    **filter_values: Any,
 ) -> None:
     """List notifications, newest first.
 
@@ -340,7 +340,7 @@ def list_command(
       alertarchive list --quarantined --since 30d
       alertarchive list --json | jq -r .name
     """  # noqa: D301
-    filters = _filters(params)
+    filters = _filters(filter_values)
     span = app.window(since, until)
     entries = app.catalog.entries(span, filters, quarantined=quarantined, limit=limit)
     if as_json:
@@ -420,7 +420,7 @@ def show(app: App, name: str, source: str | None, raw: bool, as_json: bool) -> N
       alertarchive show 3f9a1c2b7e10 --raw | sha256sum
     """  # noqa: D301
     entry = app.find(name, (source,) if source else (), any_copy=raw or as_json)
-    body = app.archive.read(entry.name)
+    body = app.catalog.read(entry.name)
     if raw:
         out = sys.stdout.buffer
         out.write(body)
@@ -513,7 +513,11 @@ def _print_alert(terminal: Terminal, alert: dict[str, Any]) -> None:
 
 
 def _stats_for(
-    app: App, since: str, until: str | None, filters: Filters, flap_episodes: int
+    app: App,
+    since: timewindow.Moment,
+    until: timewindow.Moment | None,
+    filters: Filters,
+    flap_episodes: int,
 ) -> tuple[Stats, list[Entry]]:
     span = app.window(since, until)
     entries = app.catalog.entries(span, filters)
@@ -530,7 +534,12 @@ def _stats_for(
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
 @pass_app
 def stats(
-    app: App, since: str, until: str | None, flap_episodes: int, as_json: bool, **params: Any
+    app: App,
+    since: timewindow.Moment,
+    until: timewindow.Moment | None,
+    flap_episodes: int,
+    as_json: bool,
+    **filter_values: Any,
 ) -> None:
     """Count by status, receiver, alert name and severity; find noisy and flapping alerts.
 
@@ -542,7 +551,7 @@ def stats(
       alertarchive stats --since 24h --receiver team-db
       alertarchive stats --since 30d --json | jq .flapping
     """  # noqa: D301
-    figures, _ = _stats_for(app, since, until, _filters(params), flap_episodes)
+    figures, _ = _stats_for(app, since, until, _filters(filter_values), flap_episodes)
     if as_json:
         click.echo(safetext.dumps(figures.record()))
         return
@@ -637,12 +646,12 @@ def _section(terminal: Terminal, title: str, headers: list[str], rows: list[list
 @pass_app
 def report_command(
     app: App,
-    since: str,
-    until: str | None,
+    since: timewindow.Moment,
+    until: timewindow.Moment | None,
     output: pathlib.Path,
     title: str,
     flap_episodes: int,
-    **params: Any,
+    **filter_values: Any,
 ) -> None:
     """Write a self-contained HTML report of a window, for incident reviews.
 
@@ -656,9 +665,12 @@ def report_command(
       alertarchive report --since 2026-11-26T22:00Z --until 2026-11-27T02:00Z \\
           --title "Incident 2026-11-27: checkout latency" -o incident.html
     """  # noqa: D301
-    figures, entries = _stats_for(app, since, until, _filters(params), flap_episodes)
+    figures, entries = _stats_for(app, since, until, _filters(filter_values), flap_episodes)
     page = report.render(figures, entries, title, app.zone, app.now)
-    output.write_text(page, encoding="utf-8")
+    try:
+        output.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise CommandError(f"cannot write {output}: {first_line(error)}") from None
     episodes = sum(len(history.episodes) for history in figures.histories)
     click.echo(
         f"wrote {printable(str(output))}: {counted(figures.notifications, 'notification')}, "
@@ -670,9 +682,12 @@ def report_command(
 @click.argument("names", nargs=-1)
 @window_options(None)
 @filter_options
-@click.option("--to", "url", required=True, metavar="URL", help="The webhook to POST to.")
+@click.option(
+    "--to", "url", type=params.TARGET, required=True, metavar="URL", help="The webhook to POST to."
+)
 @click.option(
     "--token",
+    type=params.TOKEN,
     envvar="REPLAY_TOKEN",
     metavar="TOKEN",
     help="Send Authorization: Bearer TOKEN. Env: REPLAY_TOKEN.",
@@ -682,12 +697,12 @@ def report_command(
 def replay_command(
     app: App,
     names: tuple[str, ...],
-    since: str | None,
-    until: str | None,
+    since: timewindow.Moment | None,
+    until: timewindow.Moment | None,
     url: str,
     token: str | None,
     dry_run: bool,
-    **params: Any,
+    **filter_values: Any,
 ) -> None:
     """Re-POST archived notifications, byte for byte, to another webhook.
 
@@ -702,14 +717,7 @@ def replay_command(
       alertarchive replay --since 1h --status firing --to https://new-receiver.example/hook \\
           --token "$NEW_TOKEN" --dry-run
     """  # noqa: D301
-    replay.check_target(url)
-    try:
-        replay.check_token(token)
-    except replay.BadToken as error:
-        raise click.BadParameter(
-            str(error).removeprefix("--token "), param_hint="--token"
-        ) from None
-    filters = _filters(params)
+    filters = _filters(filter_values)
     if names and since:
         raise click.UsageError("give object NAMEs or --since, not both")
     if names:
@@ -727,7 +735,7 @@ def replay_command(
         click.echo(f"dry run: {counted(len(entries), 'notification')}, nothing sent", err=True)
         return
     failed = 0
-    for delivery in replay.replay(entries, app.archive.read, url, token):
+    for delivery in replay.replay(entries, app.catalog.read, url, token):
         answer = delivery.status_code if delivery.status_code is not None else "---"
         detail = f"  {printable(delivery.detail)}" if delivery.detail else ""
         line = f"{answer}  {printable(delivery.name)}{detail}"
@@ -769,13 +777,13 @@ def replay_command(
 @pass_app
 def export_command(
     app: App,
-    since: str,
-    until: str | None,
+    since: timewindow.Moment,
+    until: timewindow.Moment | None,
     output_format: str,
     per_alert: bool,
     quarantined: bool,
     output: Any,
-    **params: Any,
+    **filter_values: Any,
 ) -> None:
     """Export notifications (or their alerts) as NDJSON or CSV, oldest first.
 
@@ -786,7 +794,7 @@ def export_command(
       alertarchive export --since 24h | duckdb -c "select * from read_json('/dev/stdin')"
     """  # noqa: D301
     span = app.window(since, until)
-    entries = app.catalog.entries(span, _filters(params), quarantined=quarantined)
+    entries = app.catalog.entries(span, _filters(filter_values), quarantined=quarantined)
     entries.reverse()
     if per_alert:
         rows = export.alert_rows(entries, app.catalog.documents(entries))

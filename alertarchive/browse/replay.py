@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 from alertarchive import __version__
 from alertarchive.archive import record
-from alertarchive.archive.storage import NotFound, StorageUnavailable
 from alertarchive.browse.catalog import Entry
+from alertarchive.browse.errors import UserError, first_line
 
 FALLBACK_USER_AGENT = f"alertarchive-replay/{__version__}"
 _ERROR_BODY_CHARS = 200
@@ -30,11 +30,11 @@ _ERROR_BODY_CHARS = 200
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
-class BadTarget(ValueError):
+class BadTarget(UserError):
     """A --to value that is not an http(s) URL."""
 
 
-class BadToken(ValueError):
+class BadToken(UserError):
     """A --token that cannot be sent in an HTTP header."""
 
 
@@ -60,7 +60,7 @@ def check_target(url: str) -> str:
     """
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BadTarget(f"--to {url!r} is not an http:// or https:// URL")
+        raise BadTarget(f"{url!r} is not an http:// or https:// URL")
     return url
 
 
@@ -72,7 +72,7 @@ def check_token(token: str | None) -> str | None:
     """
     if token and not _HEADER_VALUE.fullmatch(token):
         raise BadToken(
-            "--token holds characters an HTTP header cannot carry (non-Latin-1 or control "
+            "the token holds characters an HTTP header cannot carry (non-Latin-1 or control "
             "characters); give the token as the receiver's WEBHOOK_TOKENS has it"
         )
     return token
@@ -111,14 +111,15 @@ def replay(
 ) -> Iterator[Delivery]:
     """POST each entry's exact body to url, oldest first; one Delivery per entry.
 
-    A body that cannot be read or sent is one failed Delivery; the rest are still sent.
+    A body that cannot be read (`read` raises a UserError) or sent is one failed Delivery;
+    the rest are still sent.
     """
     opener = urllib.request.build_opener(_NoRedirect)
     for entry in sorted(entries, key=lambda entry: (entry.received_at, entry.name)):
         try:
             body = read(entry.name)
-        except (NotFound, StorageUnavailable, OSError, ValueError) as error:
-            yield Delivery(entry.name, entry.size, None, f"not read: {_first_line(error)}")
+        except UserError as error:
+            yield Delivery(entry.name, entry.size, None, f"not read: {first_line(error)}")
             continue
         yield _post(opener, url, entry, body, token, timeout_seconds)
 
@@ -143,17 +144,12 @@ def _post(
         return Delivery(entry.name, len(body), error.code, _joined(note, _answer(error)))
     except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
         # HTTPException: the target answered something that is not HTTP (BadStatusLine).
-        reason = getattr(error, "reason", None) or _first_line(error) or type(error).__name__
+        reason = getattr(error, "reason", None) or first_line(error)
         return Delivery(entry.name, len(body), None, _joined(note, f"not delivered: {reason}"))
 
 
 def _joined(*details: str) -> str:
     return "; ".join(detail for detail in details if detail)
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
 
 
 def _answer(error: urllib.error.HTTPError) -> str:

@@ -13,6 +13,8 @@ import datetime
 import re
 from collections.abc import Iterable
 
+from alertarchive.browse.errors import UserError
+
 _RELATIVE = re.compile(r"(\d+)\s*([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DAY = datetime.timedelta(days=1)
@@ -22,8 +24,16 @@ _HOUR = datetime.timedelta(hours=1)
 _DAYS_WITHOUT_FOLDER_LISTING = 2
 
 
-class BadWindow(ValueError):
-    """A --since/--until value that is neither a duration nor a date."""
+class BadWindow(UserError):
+    """A --since/--until value that is not a time, or a window that cannot hold anything."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Moment:
+    """A --since/--until value: the instant it means, and the text it was given as."""
+
+    at: datetime.datetime
+    text: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,22 +94,37 @@ def window(
     now: datetime.datetime,
     zone: datetime.tzinfo | None = None,
 ) -> Window:
-    """The window between --since and --until (default: now).
+    """The window between --since and --until (default: now), from their texts.
 
     Raises:
         BadWindow: unparsable values, a start in the future, or an end before the start.
     """
-    start = parse_moment(since, now, zone)
-    if start > now:
+    start = Moment(parse_moment(since, now, zone), since)
+    end = Moment(parse_moment(until, now, zone), until) if until else None
+    return window_between(start, end, now, zone)
+
+
+def window_between(
+    since: Moment,
+    until: Moment | None,
+    now: datetime.datetime,
+    zone: datetime.tzinfo | None = None,
+) -> Window:
+    """The window between parsed --since and --until (None: now).
+
+    Raises:
+        BadWindow: a start in the future, or an end before the start.
+    """
+    if since.at > now:
         # Whatever the end, such a window is empty; a typo or a wrong zone is the likely cause.
         raise BadWindow(
-            f"--since {since} is in the future (now is {_minute(now, zone)}); "
+            f"--since {since.text} is in the future (now is {_minute(now, zone)}); "
             "nothing can have been received yet"
         )
-    end = parse_moment(until, now, zone) if until else now
-    if end < start:
-        raise BadWindow(f"--until {until} is before --since {since}")
-    return Window(start, end)
+    end = until.at if until else now
+    if until and end < since.at:
+        raise BadWindow(f"--until {until.text} is before --since {since.text}")
+    return Window(since.at, end)
 
 
 def _minute(moment: datetime.datetime, zone: datetime.tzinfo | None) -> str:

@@ -1,0 +1,349 @@
+"""Why an alert did or did not reach anyone: its life in Alertmanager, from the archive alone.
+
+Two sources, joined on the alert's fingerprint (events carry it in decimal, webhook bodies in
+hex): the event recorder's events (`events/`, Alertmanager 0.33+: created, grouped, muted by a
+silence or an inhibition, notified, resolved) and the archived notifications (`alerts/`: what
+this receiver was actually sent). Without events, only the second can speak, and says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from alertarchive.archive import events, layout
+from alertarchive.archive.storage import Archive, NotFound, StoredObject
+from alertarchive.browse import timewindow
+
+# Printed when the archive holds no events at all, so the user can turn the recorder on.
+RECORDER_HOWTO = """\
+Alertmanager 0.33+ can say why: start it with --enable-feature=event-recorder and add
+  event_recorder:
+    webhook_outputs:
+      - url: https://YOUR-FUNCTION-URL/-/events
+        http_config:
+          authorization:
+            credentials: YOUR-TOKEN
+        # Events are best effort: the recorder retries 3 times (~1.5 s) and then drops them.
+        max_retries: 10
+        retry_backoff: 1s"""
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """One moment in an alert's life."""
+
+    at: datetime.datetime
+    what: str  # created, grouped, notified, silenced, inhibited, resolved, archived
+    text: str
+    fingerprint: str
+    object_name: str = ""  # the archived object this step comes from or links to
+
+
+@dataclasses.dataclass(frozen=True)
+class Silence:
+    """A silence as the recorder described it."""
+
+    id: str
+    matchers: str
+    created_by: str
+    comment: str
+    starts_at: str
+    ends_at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Explanation:
+    """An alert's steps in time order, and the one-line answer to "why (not)?"."""
+
+    alertname: str
+    steps: tuple[Step, ...]
+    verdict: str
+    has_events: bool
+
+
+def explain(
+    archive: Archive,
+    span: timewindow.Window,
+    alertname: str,
+    labels: Mapping[str, str] | None = None,
+    days: Iterable[str] | None = None,
+) -> Explanation:
+    """What the archive knows of alerts named alertname (and carrying labels) in span."""
+    labels = dict(labels or {})
+    everything = list(_read_all(archive, timewindow.prefixes(span, events.RECORDED, days)))
+    recorded = [(stored, event) for stored, event in everything if _about(event, alertname, labels)]
+    # From every event, not only this alert's: an inhibiting alert is another alert.
+    names = _names_by_fingerprint(event for _, event in everything)
+    steps = [step for stored, event in recorded for step in _steps(stored, event, names)]
+    steps += _archived_notifications(archive, span, alertname, labels)
+    steps.sort(key=lambda step: (step.at, _ORDER.get(step.what, 9)))
+    has_events = bool(recorded) or _archive_has_events(archive)
+    return Explanation(alertname, tuple(steps), _verdict(steps, has_events), has_events)
+
+
+# Within one instant, the order Alertmanager does things in.
+_ORDER = {"created": 0, "grouped": 1, "silenced": 2, "inhibited": 2, "notified": 3, "archived": 4}
+
+
+def _read_all(
+    archive: Archive, prefixes: Sequence[str]
+) -> Iterable[tuple[StoredObject, events.RecordedEvent]]:
+    for prefix in prefixes:
+        for stored in archive.objects(prefix):
+            if not stored.name.endswith(".json"):
+                continue
+            try:
+                document = json.loads(archive.read(stored.name))
+                yield stored, events.read(document)
+            except (NotFound, ValueError, events.NotAnEvent):
+                continue  # not an event the receiver kept; `list` reports such objects
+
+
+def _archive_has_events(archive: Archive) -> bool:
+    return bool(archive.list_folders(f"{events.RECORDED}/"))
+
+
+def _event_alert_labels(event: events.RecordedEvent) -> list[dict[str, str]]:
+    """The label sets of the alerts an event names."""
+    payload = next(iter(event.document["data"].values()))
+    if not isinstance(payload, dict):
+        return []
+    if event.kind == events.ALERT_CREATED:
+        return [events.label_map((payload.get("alert") or {}).get("labels"))]
+    if event.kind in (events.ALERT_GROUPED, events.ALERT_RESOLVED):
+        details = (payload.get("alert") or {}).get("details") or {}
+        return [events.label_map(details.get("labels"))]
+    if event.kind in (events.SILENCE_MUTED, events.INHIBITION_MUTED):
+        return [events.label_map((payload.get("mutedAlert") or {}).get("labels"))]
+    if event.kind == events.NOTIFICATION:
+        return [
+            events.label_map((grouped.get("details") or {}).get("labels"))
+            for grouped in payload.get("alerts") or []
+            if isinstance(grouped, dict)
+        ]
+    return []
+
+
+def _about(event: events.RecordedEvent, alertname: str, labels: Mapping[str, str]) -> bool:
+    return any(
+        found.get("alertname") == alertname and _carries(found, labels)
+        for found in _event_alert_labels(event)
+    )
+
+
+def _carries(found: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+    return all(found.get(key) == value for key, value in wanted.items())
+
+
+def _archived_notifications(
+    archive: Archive, span: timewindow.Window, alertname: str, labels: Mapping[str, str]
+) -> list[Step]:
+    """A step for each archived notification that carried a matching alert."""
+    found = []
+    for prefix in timewindow.prefixes(span, layout.ARCHIVED):
+        for stored in archive.objects(prefix):
+            if alertname not in (stored.metadata.get("alertnames") or "").split(","):
+                continue
+            try:
+                body = json.loads(archive.read(stored.name))
+            except (NotFound, ValueError):
+                continue
+            received = _received_at(stored)
+            if received is None or received not in span:
+                continue
+            for alert in body.get("alerts") or []:
+                alert_labels = alert.get("labels") or {}
+                if alert_labels.get("alertname") != alertname or not _carries(alert_labels, labels):
+                    continue
+                reason = body.get("notification_reason")
+                text = (
+                    f"archived notification to {body.get('receiver', '?')}: {alert.get('status')}"
+                    + (f" ({reason})" if reason else "")
+                )
+                fingerprint = str(alert.get("fingerprint", ""))
+                found.append(Step(received, "archived", text, fingerprint, stored.name))
+    return found
+
+
+def _names_by_fingerprint(recorded: Iterable[events.RecordedEvent]) -> dict[str, str]:
+    """Alert names by hex fingerprint, to say which alert inhibited another."""
+    return {
+        fingerprint: event.alertname
+        for event in recorded
+        for fingerprint in event.fingerprints
+        if event.alertname and event.alertname != "several"
+    }
+
+
+def _steps(
+    stored: StoredObject, event: events.RecordedEvent, names: Mapping[str, str]
+) -> list[Step]:
+    payload = next(iter(event.document["data"].values()))
+    at = (
+        _parse(event.recorded_at)
+        or _received_at(stored)
+        or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    )
+    fingerprint = ",".join(event.fingerprints)
+    if event.kind == events.ALERT_CREATED:
+        alert = payload.get("alert") or {}
+        return [
+            Step(
+                at,
+                "created",
+                f"created (firing since {alert.get('startsAt', '?')})",
+                fingerprint,
+                stored.name,
+            )
+        ]
+    if event.kind == events.ALERT_GROUPED:
+        group = payload.get("groupInfo") or {}
+        return [
+            Step(
+                at,
+                "grouped",
+                f"grouped for receiver {group.get('receiverName', '?')} "
+                f"in {group.get('groupKey', '?')}",
+                fingerprint,
+                stored.name,
+            )
+        ]
+    if event.kind == events.ALERT_RESOLVED:
+        return [Step(at, "resolved", "resolved", fingerprint, stored.name)]
+    if event.kind == events.NOTIFICATION:
+        group = payload.get("groupInfo") or {}
+        integration = payload.get("integration") or {}
+        reason = (
+            str(payload.get("reason", "")).removeprefix("NOTIFY_REASON_").lower().replace("_", " ")
+        )
+        return [
+            Step(
+                at,
+                "notified",
+                f"notification delivered to {group.get('receiverName', '?')} via "
+                f"{integration.get('name', '?')}[{integration.get('index', 0)}]"
+                + (f" ({reason})" if reason else ""),
+                fingerprint,
+                stored.name,
+            )
+        ]
+    if event.kind == events.SILENCE_MUTED:
+        silence = silence_of(payload.get("silence") or {})
+        return [
+            Step(at, "silenced", f"muted by {describe_silence(silence)}", fingerprint, stored.name)
+        ]
+    if event.kind == events.INHIBITION_MUTED:
+        sources = [
+            events.hex_fingerprint(f)
+            for f in payload.get("inhibitingFingerprints") or []
+            if str(f).isdigit()
+        ]
+        by = (
+            ", ".join(f"{names.get(source, 'an alert')} ({source})" for source in sources)
+            or "an alert"
+        )
+        rules = "; ".join(_rule(rule) for rule in payload.get("inhibitRules") or [])
+        return [
+            Step(
+                at,
+                "inhibited",
+                f"inhibited by {by}" + (f" under rule {rules}" if rules else ""),
+                fingerprint,
+                stored.name,
+            )
+        ]
+    return []
+
+
+def silence_of(silence: Mapping[str, Any]) -> Silence:
+    """The parts of a recorder silence a person reads."""
+    matchers = ", ".join(
+        str(matcher.get("rendered") or f"{matcher.get('name')}~{matcher.get('pattern')}")
+        for matcher in silence.get("matchers") or []
+        if isinstance(matcher, dict)
+    )
+    return Silence(
+        id=str(silence.get("id", "")),
+        matchers=matchers,
+        created_by=str(silence.get("createdBy", "")),
+        comment=str(silence.get("comment", "")),
+        starts_at=str(silence.get("startsAt", "")),
+        ends_at=str(silence.get("endsAt", "")),
+    )
+
+
+def describe_silence(silence: Silence) -> str:
+    """`silence 2ff23e70 {alertname="X"} (sre@example.com: "maintenance") from A to B`."""
+    return (
+        f"silence {silence.id[:8]} {{{silence.matchers}}} "
+        f'({silence.created_by}: "{silence.comment}") from {_short(silence.starts_at)} to '
+        f"{_short(silence.ends_at)}"
+    )
+
+
+def _rule(rule: Mapping[str, Any]) -> str:
+    def rendered(matchers: Any) -> str:
+        return ", ".join(str(m.get("rendered", "")) for m in matchers or [] if isinstance(m, dict))
+
+    equal = ",".join(rule.get("equalLabels") or [])
+    source, target = rendered(rule.get("sourceMatchers")), rendered(rule.get("targetMatchers"))
+    return f"{{{source}}} mutes {{{target}}}" + (f" with equal {equal}" if equal else "")
+
+
+def _verdict(steps: Sequence[Step], has_events: bool) -> str:
+    """The answer, from the last thing that happened: a delivery, or what kept it quiet."""
+    # With events, each delivery is a `notified` step (to any integration); the archived body
+    # is the same delivery seen from this receiver, so it is counted only without events.
+    delivered = [step for step in steps if step.what == "notified"] or [
+        step for step in steps if step.what == "archived"
+    ]
+    last_delivery = delivered[-1].at if delivered else None
+    quiet = [
+        step
+        for step in steps
+        if step.what in ("silenced", "inhibited")
+        and (last_delivery is None or step.at > last_delivery)
+    ]
+    if quiet and last_delivery is None:
+        return f"not sent: {quiet[-1].text}"
+    if quiet:
+        return f"not sent since {last_delivery:%Y-%m-%d %H:%M:%S}Z: {quiet[-1].text}"
+    if delivered:
+        return (
+            f"notified: {len(delivered)} deliveries recorded, the last at "
+            f"{last_delivery:%Y-%m-%d %H:%M:%S}Z ({delivered[-1].text})"
+        )
+    if any(step.what == "grouped" for step in steps):
+        return (
+            "not sent: grouped for a receiver, but no delivery was recorded "
+            "(a failed delivery, or still within group_wait)"
+        )
+    if any(step.what == "created" for step in steps):
+        return "not sent: Alertmanager received it but grouped it into no receiver (check routes)"
+    if not has_events:
+        return "nothing archived about it, and the archive holds no event recorder events"
+    return "nothing archived about it: Alertmanager recorded no such alert in the window"
+
+
+def _received_at(stored: StoredObject) -> datetime.datetime | None:
+    return _parse(stored.metadata.get("received_at", ""))
+
+
+def _parse(text: str) -> datetime.datetime | None:
+    if not text:
+        return None
+    head, _, fraction = text.rstrip("Z").partition(".")
+    try:
+        moment = datetime.datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.UTC)
+    except ValueError:
+        return None
+    return moment + datetime.timedelta(microseconds=int((fraction + "000000")[:6] or 0))
+
+
+def _short(text: str) -> str:
+    moment = _parse(text)
+    return f"{moment:%Y-%m-%d %H:%M}Z" if moment else text or "?"

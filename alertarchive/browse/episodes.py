@@ -51,6 +51,18 @@ class AlertHistory:
         return self.labels.get("severity", "")
 
     @property
+    def label_pairs(self) -> list[str]:
+        """Every label as `key=value`, sorted by key."""
+        return [f"{key}={value}" for key, value in sorted(self.labels.items())]
+
+    @property
+    def other_labels(self) -> list[str]:
+        """The labels other than alertname (shown next to it) as `key=value`, sorted by key."""
+        return [
+            f"{key}={value}" for key, value in sorted(self.labels.items()) if key != "alertname"
+        ]
+
+    @property
     def resolutions(self) -> int:
         return sum(1 for episode in self.episodes if not episode.open)
 

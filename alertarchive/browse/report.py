@@ -1,21 +1,23 @@
 """A self-contained HTML page about a window: alert episodes on a timeline, counts, notifications.
 
 Everything is inline (CSS, SVG, no script, no fonts or images from anywhere), so the file
-opens offline and can be attached to an incident review. Every piece of archived text is
-escaped: label values are untrusted and must never become markup.
+opens offline and can be attached to an incident review. The markup is a Jinja2 template with
+autoescape on: archived text (label values are untrusted) is escaped wherever it lands, with
+no call to forget. Python keeps what is arithmetic: the timeline's geometry.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-import html
-import importlib.resources
-import string
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+
+import jinja2
 
 from alertarchive.archive.safetext import printable
 from alertarchive.browse.catalog import Entry
-from alertarchive.browse.display import counted, fit, plural
+from alertarchive.browse.display import counted, fit
 from alertarchive.browse.episodes import AlertHistory, Episode
 from alertarchive.browse.stats import Stats
 
@@ -36,6 +38,75 @@ _TICK_STEPS = [
 _MAX_TICKS = 8
 
 
+@dataclasses.dataclass(frozen=True)
+class Tick:
+    """One axis mark: where, and its label."""
+
+    x: float
+    label: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Bar:
+    """One episode drawn: its box, its class names and its tooltip."""
+
+    episode: Episode
+    severity: str
+    x: float
+    y: float
+    width: float
+    tooltip: str
+
+    @property
+    def state(self) -> str:
+        return "open" if self.episode.open else "resolved"
+
+    @property
+    def open_mark(self) -> str:
+        """The ▶ path past the right edge for an episode still firing."""
+        half = _BAR_HEIGHT / 2 + 1
+        return f"M{_CHART_RIGHT + 3} {self.y - 1} l7 {half} l-7 {half} z"
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One alert's row on the timeline."""
+
+    history: AlertHistory
+    top: int
+    name: str
+    name_room: int
+    labels_room: int
+    bars: list[Bar]
+
+
+@dataclasses.dataclass(frozen=True)
+class Timeline:
+    """The SVG's geometry: size, axis ticks, rows."""
+
+    height: int
+    ticks: list[Tick]
+    rows: list[Row]
+    width: int = _WIDTH
+    right: int = _CHART_RIGHT
+    axis_height: int = _AXIS_HEIGHT
+    row_height: int = _ROW_HEIGHT
+    bar_height: int = _BAR_HEIGHT
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("alertarchive.browse", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["text"] = _text
+    return environment
+
+
 def render(
     stats: Stats,
     entries: Sequence[Entry],
@@ -44,60 +115,46 @@ def render(
     generated_at: datetime.datetime,
 ) -> str:
     """The report page as one HTML string."""
-    template = string.Template(
-        importlib.resources.files("alertarchive.browse.templates")
-        .joinpath("page.html")
-        .read_text(encoding="utf-8")
-    )
     histories = stats.histories
     shown = histories[:MAX_ROWS]
-    episodes = sum(len(history.episodes) for history in histories)
-    timeline_note = ""
-    if len(histories) > len(shown):
-        timeline_note = (
-            f'<p class="note">Showing the first {len(shown)} of {len(histories)} alerts.</p>'
+
+    def time(moment: datetime.datetime) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+    return (
+        _templates()
+        .get_template("page.html")
+        .render(
+            title=title,
+            stats=stats,
+            time=time,
+            zone_name=stats.window.end.astimezone(zone).tzname() or "",
+            generated=time(generated_at),
+            episodes=stats.episodes,
+            still_firing=sum(1 for history in histories if history.episodes[-1].open),
+            timeline=_timeline(shown, stats, zone) if shown else None,
+            alerts_not_shown=len(histories) - len(shown),
+            countbar_width=functools.partial(
+                _countbar_width, max(stats.by_alertname.values(), default=1)
+            ),
+            entries=entries[:MAX_NOTIFICATIONS],
+            entries_total=len(entries),
         )
-    return template.substitute(
-        title=_text(title),
-        summary=_summary(stats, episodes, zone, generated_at),
-        timeline=_timeline(shown, stats, zone),
-        timeline_note=timeline_note,
-        alertnames=_alertname_table(stats),
-        flapping=_flapping_table(stats),
-        notifications=_notifications_table(entries, zone),
     )
+
+
+def _countbar_width(top: int, count: int) -> int:
+    """Pixels of an alert name's bar: the most frequent name gets 120."""
+    return max(2, round(120 * count / top))
 
 
 def _text(value: object, limit: int | None = None) -> str:
+    """Archived text as the page shows it: controls made visible, cut to limit characters."""
     shown = printable(str(value))
-    return html.escape(fit(shown, limit) if limit else shown, quote=True)
+    return fit(shown, limit) if limit else shown
 
 
-def _time(moment: datetime.datetime, zone: datetime.tzinfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _summary(
-    stats: Stats, episodes: int, zone: datetime.tzinfo, generated_at: datetime.datetime
-) -> str:
-    zone_name = stats.window.end.astimezone(zone).tzname() or ""
-    firing = sum(1 for history in stats.histories if history.episodes[-1].open)
-    parts = [
-        f"{_text(_time(stats.window.start, zone))} → {_text(_time(stats.window.end, zone))} "
-        f"{_text(zone_name)}",
-        f"<strong>{stats.notifications}</strong> {plural(stats.notifications, 'notification')}",
-        f"<strong>{len(stats.histories)}</strong> {plural(len(stats.histories), 'alert')}",
-        f"<strong>{episodes}</strong> {plural(episodes, 'episode')}",
-        f"<strong>{firing}</strong> still firing",
-        f"<strong>{stats.quarantined}</strong> quarantined",
-        f"generated {_text(_time(generated_at, zone))}",
-    ]
-    return " · ".join(parts)
-
-
-def _timeline(histories: Sequence[AlertHistory], stats: Stats, zone: datetime.tzinfo) -> str:
-    if not histories:
-        return '<p class="empty">No alerts in this window.</p>'
+def _timeline(histories: Sequence[AlertHistory], stats: Stats, zone: datetime.tzinfo) -> Timeline:
     start, end = stats.window.start, stats.window.end
     span = max((end - start).total_seconds(), 1.0)
 
@@ -107,24 +164,16 @@ def _timeline(histories: Sequence[AlertHistory], stats: Stats, zone: datetime.tz
         return round(_CHART_LEFT + fraction * (_CHART_RIGHT - _CHART_LEFT), 1)
 
     height = _AXIS_HEIGHT + len(histories) * _ROW_HEIGHT + 8
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" '
-        f'aria-label="Alert episodes timeline">',
-        _axis(start, end, height, x, zone),
-        '<g class="rows">',
-    ]
-    for index, history in enumerate(histories):
-        parts.append(_row(index, history, x, end))
-    parts.append("</g>")
-    parts.append(
-        f'<g class="now"><line x1="{_CHART_RIGHT}" x2="{_CHART_RIGHT}" y1="{_AXIS_HEIGHT - 6}" '
-        f'y2="{height}"></line></g>'
-    )
-    parts.append("</svg>")
-    return "".join(parts)
+    rows = [_row(index, history, x, end) for index, history in enumerate(histories)]
+    return Timeline(height=height, ticks=_ticks(start, end, x, zone), rows=rows)
 
 
-def _axis(start, end, height, x, zone: datetime.tzinfo) -> str:
+def _ticks(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    x: Callable[[datetime.datetime], float],
+    zone: datetime.tzinfo,
+) -> list[Tick]:
     step = next(
         (step for step in _TICK_STEPS if (end - start) / step <= _MAX_TICKS), _TICK_STEPS[-1]
     )
@@ -134,18 +183,12 @@ def _axis(start, end, height, x, zone: datetime.tzinfo) -> str:
     if step >= datetime.timedelta(days=1):
         tick = tick.replace(hour=0)
     daily = step >= datetime.timedelta(days=1)
-    parts = ['<g class="axis">']
+    ticks = []
     while tick <= end:
         if tick >= start:
-            position = x(tick)
-            parts.append(
-                f'<line x1="{position}" x2="{position}" y1="{_AXIS_HEIGHT - 6}" y2="{height}">'
-                f'</line><text x="{position}" y="{_AXIS_HEIGHT - 10}" text-anchor="middle">'
-                f"{_text(_tick_label(tick, daily))}</text>"
-            )
+            ticks.append(Tick(x(tick), _tick_label(tick, daily)))
         tick = (tick + step).astimezone(zone)
-    parts.append("</g>")
-    return "".join(parts)
+    return ticks
 
 
 def _tick_label(tick: datetime.datetime, daily: bool) -> str:
@@ -155,54 +198,39 @@ def _tick_label(tick: datetime.datetime, daily: bool) -> str:
     return tick.strftime("%H:%M")
 
 
-def _row(index: int, history: AlertHistory, x, window_end: datetime.datetime) -> str:
+def _row(
+    index: int,
+    history: AlertHistory,
+    x: Callable[[datetime.datetime], float],
+    window_end: datetime.datetime,
+) -> Row:
     top = _AXIS_HEIGHT + index * _ROW_HEIGHT
     bar_top = top + (_ROW_HEIGHT - _BAR_HEIGHT) / 2
     severity = history.severity if history.severity in _SEVERITIES else "other"
-    others = ", ".join(
-        f"{key}={value}" for key, value in sorted(history.labels.items()) if key != "alertname"
-    )
-    full_labels = ", ".join(f"{key}={value}" for key, value in sorted(history.labels.items()))
     name = history.alertname or "(no alertname)"
-    parts = [
-        f'<g class="episode-row" data-fingerprint="{_text(history.fingerprint)}" '
-        f'data-alertname="{_text(history.alertname)}" data-episodes="{len(history.episodes)}">',
-        f"<title>{_text(full_labels)}</title>",
-        f'<rect class="row-bg" x="0" y="{top}" width="{_WIDTH}" height="{_ROW_HEIGHT}"></rect>',
-        f'<text x="8" y="{top + 16}"><tspan class="row-name">{_text(name, 30)}</tspan>'
-        f'<tspan class="row-labels" dx="8">{_text(others, max(10, 54 - min(len(name), 30)))}'
-        "</tspan></text>",
-    ]
-    for episode in history.episodes:
-        parts.append(_bar(episode, severity, name, x, bar_top, window_end))
-    parts.append("</g>")
-    return "".join(parts)
+    bars = [_bar(episode, severity, name, x, bar_top, window_end) for episode in history.episodes]
+    # The name and the other labels share the label column: a short name leaves more room.
+    name_room = 30
+    return Row(history, top, name, name_room, max(10, 54 - min(len(name), name_room)), bars)
 
 
-def _bar(episode: Episode, severity: str, name: str, x, bar_top: float, window_end) -> str:
+def _bar(
+    episode: Episode,
+    severity: str,
+    name: str,
+    x: Callable[[datetime.datetime], float],
+    bar_top: float,
+    window_end: datetime.datetime,
+) -> Bar:
     left = x(episode.starts_at)
     right = _CHART_RIGHT if episode.open else x(episode.ends_at)
-    width = max(right - left, 2.0)
-    state = "open" if episode.open else "resolved"
     ends = "still firing" if episode.open else episode.ends_at.isoformat()
     duration = (episode.ends_at or window_end) - episode.starts_at
     tooltip = (
         f"{name}: {episode.starts_at.isoformat()} → {ends} "
         f"({_duration(duration)}, {counted(episode.notifications, 'notification')})"
     )
-    bar = (
-        f'<rect class="bar {severity} {state}" x="{left}" y="{bar_top}" width="{width:.1f}" '
-        f'height="{_BAR_HEIGHT}" data-starts-at="{_text(episode.starts_at.isoformat())}" '
-        f'data-ends-at="{_text("" if episode.open else episode.ends_at.isoformat())}">'
-        f"<title>{_text(tooltip)}</title></rect>"
-    )
-    if episode.open:
-        half = _BAR_HEIGHT / 2 + 1
-        bar += (
-            f'<path class="open-mark" d="M{_CHART_RIGHT + 3} {bar_top - 1} l7 {half} l-7 {half} z">'
-            "</path>"
-        )
-    return bar
+    return Bar(episode, severity, left, bar_top, max(right - left, 2.0), tooltip)
 
 
 def _duration(delta: datetime.timedelta) -> str:
@@ -215,69 +243,3 @@ def _duration(delta: datetime.timedelta) -> str:
     if hours:
         return f"{hours}h {minutes}m"
     return f"{minutes}m"
-
-
-def _alertname_table(stats: Stats) -> str:
-    if not stats.by_alertname:
-        return '<p class="empty">No notifications.</p>'
-    top = max(stats.by_alertname.values())
-    rows = []
-    for name, count in stats.by_alertname.most_common():
-        bar_width = max(2, round(120 * count / top))
-        rows.append(
-            f'<tr class="alertname-row" data-alertname="{_text(name)}"><td>{_text(name, 60)}</td>'
-            f'<td class="num">{count}</td>'
-            f'<td class="num">{stats.episodes_by_alertname.get(name, 0)}</td>'
-            f'<td><span class="countbar" style="width:{bar_width}px"></span></td></tr>'
-        )
-    return (
-        '<table class="alertnames"><thead><tr><th>Alert name</th><th class="num">Notifications'
-        '</th><th class="num">Episodes</th><th></th></tr></thead><tbody>'
-        + "".join(rows)
-        + "</tbody></table>"
-    )
-
-
-def _flapping_table(stats: Stats) -> str:
-    flapping = stats.flapping
-    if not flapping:
-        return f'<p class="empty">No alert fired {stats.flap_episodes} or more separate times.</p>'
-    rows = [
-        f"<tr><td>{_text(history.alertname or '(no alertname)', 40)}</td>"
-        f"<td>{_text(_labels_without_name(history), 60)}</td>"
-        f'<td class="num">{len(history.episodes)}</td></tr>'
-        for history in flapping
-    ]
-    return (
-        '<table class="flapping"><thead><tr><th>Alert name</th><th>Labels</th>'
-        '<th class="num">Episodes</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
-    )
-
-
-def _labels_without_name(history: AlertHistory) -> str:
-    return ", ".join(
-        f"{key}={value}" for key, value in sorted(history.labels.items()) if key != "alertname"
-    )
-
-
-def _notifications_table(entries: Sequence[Entry], zone: datetime.tzinfo) -> str:
-    if not entries:
-        return '<p class="empty">No notifications in this window.</p>'
-    shown = entries[:MAX_NOTIFICATIONS]
-    rows = [
-        f'<tr class="notification"><td>{_text(_time(entry.received_at, zone))}</td>'
-        f'<td class="status-{_text(entry.status)}">{_text(entry.status)}</td>'
-        f"<td>{_text(', '.join(entry.alertnames), 80)}</td>"
-        f'<td class="num">{"" if entry.alert_count is None else entry.alert_count}</td>'
-        f"<td>{_text(entry.receiver, 40)}</td><td>{_text(entry.source)}</td>"
-        f'<td class="name">{_text(entry.name)}</td></tr>'
-        for entry in shown
-    ]
-    note = ""
-    if len(entries) > len(shown):
-        note = f'<p class="note">Newest {len(shown)} of {len(entries)} shown.</p>'
-    return (
-        '<table class="notifications"><thead><tr><th>Received</th><th>Status</th>'
-        '<th>Alert names</th><th class="num">Alerts</th><th>Receiver</th><th>Source</th>'
-        "<th>Object</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>" + note
-    )

@@ -30,6 +30,11 @@ class Stats:
     flap_episodes: int = DEFAULT_FLAP_EPISODES
 
     @property
+    def episodes(self) -> int:
+        """Separate firings of all alerts in the window."""
+        return sum(len(history.episodes) for history in self.histories)
+
+    @property
     def noisiest(self) -> list[AlertHistory]:
         """The alerts that appeared in the most notifications."""
         ranked = sorted(self.histories, key=lambda history: -history.notifications)

@@ -92,6 +92,12 @@ API_SCENARIOS = {
     "resolve": ("gcs", {}),
     "cli-gcs": ("gcs", {}),
     "cli-local": ("local", {}),
+    # test_alertmanager_versions.py: what one release sends and another does not.
+    "reason": ("gcs", {}),
+    "utf8-names": ("gcs", {}),
+    "user-agent": ("gcs", {}),
+    "route-labels": ("gcs", {}),
+    "schema-sweep": ("local", {}),
 }
 
 

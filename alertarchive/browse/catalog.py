@@ -27,6 +27,7 @@ from alertarchive.archive import layout, ownership, record
 from alertarchive.archive.notification import NotJsonObject, parse_json_object, summarize
 from alertarchive.archive.storage import Archive, NotFound, StorageUnavailable, StoredObject
 from alertarchive.browse import timewindow
+from alertarchive.browse.alerts import alerts
 from alertarchive.browse.errors import ArchiveUnavailable, NoSuchObject, UserError, first_line
 from alertarchive.browse.progress import Progress, Silent
 
@@ -262,17 +263,10 @@ class Filters:
         if self.alertnames and not set(self.alertnames) & set(summary.alertnames):
             return False
         if self.labels:
-            alerts = document.get("alerts")
-            return any(
-                self._labels_match(alert.get("labels"))
-                for alert in (alerts if isinstance(alerts, list) else [])
-                if isinstance(alert, dict)
-            )
+            return any(self._labels_match(alert.labels) for alert in alerts(document))
         return True
 
-    def _labels_match(self, labels: Any) -> bool:
-        if not isinstance(labels, dict):
-            return False
+    def _labels_match(self, labels: Mapping[str, str]) -> bool:
         return all(labels.get(key) == value for key, value in self.labels)
 
     def _receiver(self, entry: Entry) -> bool | None:

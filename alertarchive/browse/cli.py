@@ -24,6 +24,7 @@ from alertarchive.archive.safetext import printable
 from alertarchive.archive.storage import Archive, check_archive_url, open_archive
 from alertarchive.browse import catalog as catalog_module
 from alertarchive.browse import export, params, replay, report, timewindow
+from alertarchive.browse.alerts import Alert, alerts
 from alertarchive.browse.catalog import AmbiguousName, Catalog, Entry, Filters, Notice
 from alertarchive.browse.display import Terminal, counted
 from alertarchive.browse.errors import NoSuchObject, UserError, first_line
@@ -474,42 +475,37 @@ def _print_notification(
     if document is None:
         click.echo("\nthe body is not a JSON object; `show --raw` prints its exact bytes")
         return
-    alerts = document.get("alerts") if isinstance(document.get("alerts"), list) else []
+    shown = alerts(document)
     truncated = document.get("truncatedAlerts")
     click.echo(
-        f"\n{counted(len(alerts), 'alert')}"
+        f"\n{counted(len(shown), 'alert')}"
         + (
             f" ({truncated} more truncated by the sender)"
             if isinstance(truncated, int) and truncated
             else ""
         )
     )
-    for alert in alerts:
-        if isinstance(alert, dict):
-            _print_alert(terminal, alert)
+    for alert in shown:
+        _print_alert(terminal, alert)
 
 
-def _print_alert(terminal: Terminal, alert: dict[str, Any]) -> None:
-    labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
-    annotations = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
+def _print_alert(terminal: Terminal, alert: Alert) -> None:
     # A quarantined body's alert status can be any text: escaped before it is padded.
-    status = printable(str(alert.get("status", "")))
-    name = str(labels.get("alertname", "(no alertname)"))
-    ends = str(alert.get("endsAt", ""))
-    ends = "" if ends.startswith("0001-") else f" → {ends}"
+    status = printable(alert.status)
+    name = alert.labels.get("alertname", "(no alertname)")
+    ends = "" if alert.ends_at.startswith("0001-") else f" → {alert.ends_at}"
     click.echo("")
     click.echo(
         f"  {terminal.status(f'{status:<8}', status)} {terminal.bold(printable(name))}  "
-        f"{printable(str(alert.get('startsAt', '')))}{printable(ends)}  "
-        f"{printable(str(alert.get('fingerprint', '')))}"
+        f"{printable(alert.starts_at)}{printable(ends)}  {printable(alert.fingerprint)}"
     )
-    for key, value in sorted(labels.items()):
+    for key, value in sorted(alert.labels.items()):
         if key != "alertname":
-            click.echo(f"    {printable(str(key))}={printable(str(value))}")
-    for key, value in sorted(annotations.items()):
-        click.echo(f"    @{printable(str(key))}: {printable(str(value))}")
-    if alert.get("generatorURL"):
-        click.echo(f"    source: {printable(str(alert['generatorURL']))}")
+            click.echo(f"    {printable(key)}={printable(value)}")
+    for key, value in sorted(alert.annotations.items()):
+        click.echo(f"    @{printable(key)}: {printable(value)}")
+    if alert.generator_url:
+        click.echo(f"    source: {printable(alert.generator_url)}")
 
 
 def _stats_for(
@@ -564,10 +560,9 @@ def _print_stats(terminal: Terminal, figures: Stats) -> None:
         f"{terminal.zone_name}"
     )
     click.echo(f"{terminal.bold(window)}")
-    episodes = sum(len(history.episodes) for history in figures.histories)
     click.echo(
         f"{counted(figures.notifications, 'notification')}, "
-        f"{counted(len(figures.histories), 'alert')}, {counted(episodes, 'episode')}, "
+        f"{counted(len(figures.histories), 'alert')}, {counted(figures.episodes, 'episode')}, "
         f"{figures.quarantined} quarantined"
     )
     sections = [
@@ -593,7 +588,7 @@ def _print_stats(terminal: Terminal, figures: Stats) -> None:
         [
             [
                 h.alertname or "-",
-                _other_labels(h.labels),
+                ",".join(h.other_labels),
                 str(h.notifications),
                 str(len(h.episodes)),
             ]
@@ -607,17 +602,13 @@ def _print_stats(terminal: Terminal, figures: Stats) -> None:
         [
             [
                 h.alertname or "-",
-                _other_labels(h.labels),
+                ",".join(h.other_labels),
                 str(len(h.episodes)),
                 "firing" if h.episodes[-1].open else "resolved",
             ]
             for h in figures.flapping
         ],
     )
-
-
-def _other_labels(labels: dict[str, str]) -> str:
-    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()) if key != "alertname")
 
 
 def _section(terminal: Terminal, title: str, headers: list[str], rows: list[list[str]]) -> None:
@@ -671,10 +662,9 @@ def report_command(
         output.write_text(page, encoding="utf-8")
     except OSError as error:
         raise CommandError(f"cannot write {output}: {first_line(error)}") from None
-    episodes = sum(len(history.episodes) for history in figures.histories)
     click.echo(
         f"wrote {printable(str(output))}: {counted(figures.notifications, 'notification')}, "
-        f"{counted(len(figures.histories), 'alert')}, {counted(episodes, 'episode')}"
+        f"{counted(len(figures.histories), 'alert')}, {counted(figures.episodes, 'episode')}"
     )
 
 

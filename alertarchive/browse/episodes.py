@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from alertarchive.archive import timestamps
+from alertarchive.browse.alerts import alerts
 
 DEFAULT_FLAP_EPISODES = 3
 
@@ -85,12 +86,12 @@ def histories(
         (pair for pair in notifications if pair[1] is not None), key=lambda pair: pair[0]
     ):
         seen_here: set[str] = set()
-        for alert in _alerts(document):
-            labels = _labels(alert.get("labels"))
-            starts_at = parse_time(alert.get("startsAt"))
+        for alert in alerts(document):
+            labels = alert.labels
+            starts_at = parse_time(alert.starts_at)
             if starts_at is None:
                 continue
-            fingerprint = _fingerprint(alert.get("fingerprint"), labels)
+            fingerprint = _fingerprint(alert.fingerprint, labels)
             history = by_fingerprint.setdefault(fingerprint, AlertHistory(fingerprint, labels))
             if fingerprint not in seen_here:
                 history.notifications += 1
@@ -102,8 +103,8 @@ def histories(
                 history.episodes.append(episode)
             episode.notifications += 1
             episode.last_seen = received_at
-            ends_at = parse_time(alert.get("endsAt"))
-            if alert.get("status") == "resolved" and ends_at is not None:
+            ends_at = parse_time(alert.ends_at)
+            if alert.status == "resolved" and ends_at is not None:
                 episode.ends_at = max(ends_at, starts_at)
     result = list(by_fingerprint.values())
     for history in result:
@@ -124,21 +125,8 @@ def parse_time(value: Any) -> datetime.datetime | None:
     return moment
 
 
-def _alerts(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    alerts = document.get("alerts")
-    if not isinstance(alerts, list):
-        return []
-    return [alert for alert in alerts if isinstance(alert, dict)]
-
-
-def _labels(value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        return {}
-    return {str(key): str(item) for key, item in value.items()}
-
-
-def _fingerprint(value: Any, labels: Mapping[str, str]) -> str:
-    if isinstance(value, str) and value:
+def _fingerprint(value: str, labels: Mapping[str, str]) -> str:
+    if value:
         return value
     # Senders other than Alertmanager may omit it; the labels identify the alert all the same.
     canonical = "\xff".join(f"{key}\xff{labels[key]}" for key in sorted(labels))

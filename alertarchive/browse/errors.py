@@ -25,5 +25,10 @@ def first_line(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         # The caller names the file or object; the reason is what it cannot know.
         return error.strerror
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
+    return first_line_of(str(error)) or type(error).__name__
+
+
+def first_line_of(text: str) -> str:
+    """The first non-blank line of a text, stripped; empty for a blank text."""
+    lines = text.strip().splitlines()
+    return lines[0].strip() if lines else ""

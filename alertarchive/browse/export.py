@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from alertarchive.archive.safetext import dumps, printable
+from alertarchive.browse.alerts import alerts
 from alertarchive.browse.catalog import Entry
 from alertarchive.browse.episodes import parse_time
 
@@ -56,25 +57,18 @@ def alert_rows(
 ) -> Iterator[dict[str, Any]]:
     """One row per alert in each notification (needs the bodies)."""
     for entry in entries:
-        document = documents.get(entry.name) or {}
-        alerts = document.get("alerts")
-        for alert in alerts if isinstance(alerts, list) else []:
-            if not isinstance(alert, dict):
-                continue
-            labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
-            annotations = alert.get("annotations")
-            ends_at = parse_time(alert.get("endsAt"))
+        for alert in alerts(documents.get(entry.name)):
             yield {
                 "received_at": entry.record()["received_at"],
                 "notification_status": entry.status,
-                "status": alert.get("status", ""),
-                "alertname": labels.get("alertname", ""),
-                "severity": labels.get("severity", ""),
-                "fingerprint": alert.get("fingerprint", ""),
-                "starts_at": alert.get("startsAt", ""),
-                "ends_at": alert.get("endsAt", "") if ends_at else "",
-                "labels": labels,
-                "annotations": annotations if isinstance(annotations, dict) else {},
+                "status": alert.status,
+                "alertname": alert.alertname,
+                "severity": alert.labels.get("severity", ""),
+                "fingerprint": alert.fingerprint,
+                "starts_at": alert.starts_at,
+                "ends_at": alert.ends_at if parse_time(alert.ends_at) else "",
+                "labels": alert.labels,
+                "annotations": alert.annotations,
                 "receiver": entry.receiver,
                 "source": entry.source,
                 "name": entry.name,

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from alertarchive import __version__
 from alertarchive.archive import record
 from alertarchive.browse.catalog import Entry
-from alertarchive.browse.errors import UserError, first_line
+from alertarchive.browse.display import fit
+from alertarchive.browse.errors import UserError, first_line, first_line_of
 
 FALLBACK_USER_AGENT = f"alertarchive-replay/{__version__}"
 _ERROR_BODY_CHARS = 200
@@ -157,8 +158,7 @@ def _answer(error: urllib.error.HTTPError) -> str:
         text = error.read(_ERROR_BODY_CHARS * 4).decode("utf-8", "replace")
     except OSError:
         return ""
-    first_line = text.strip().splitlines()[0] if text.strip() else ""
-    return first_line[:_ERROR_BODY_CHARS]
+    return fit(first_line_of(text), _ERROR_BODY_CHARS)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

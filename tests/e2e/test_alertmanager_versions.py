@@ -41,23 +41,28 @@ def schema_problems(body: bytes) -> list[str]:
 
 
 def test_notification_reason_is_sent_since_0_32(api_stack):
-    labels = {"alertname": "ReasonGiven", "scenario": "reason"}
-    api_stack.alertmanager.post_alerts([alert(labels)])
-    api_stack.gcs.wait_for_objects("reason", 1)
-    api_stack.alertmanager.post_alerts([alert(labels, resolved=True)])
-
-    firing, resolved = api_stack.gcs.wait_for_objects("reason", 2)
+    """One group taken through each reason a webhook can give, one notification per step."""
+    first, second = ({"alertname": "ReasonGiven", "scenario": "reason", "job": job} for job in "ab")
+    steps = [
+        ([alert(first)], "first notification"),
+        ([alert(first), alert(second)], "new alerts added"),
+        ([alert(first, resolved=True), alert(second)], "some alerts resolved"),
+        ([alert(second, resolved=True)], "all alerts resolved"),
+    ]
+    for count, (alerts, _) in enumerate(steps, start=1):
+        api_stack.alertmanager.post_alerts(alerts)
+        archived = api_stack.gcs.wait_for_objects("reason", count)
 
     if api_stack.release.at_least(32):
-        assert firing.document["notification_reason"] == "first notification"
-        assert resolved.document["notification_reason"] == "all alerts resolved"
+        assert [obj.document["notification_reason"] for obj in archived] == [
+            reason for _, reason in steps
+        ]
         # Go's encoder writes it right after "alerts", before "groupLabels".
-        assert b'}],"notification_reason":"first notification","groupLabels":' in firing.body
+        assert b'}],"notification_reason":"first notification","groupLabels":' in archived[0].body
     else:
-        assert "notification_reason" not in firing.document
-        assert "notification_reason" not in resolved.document
-    assert api_stack.gcs.outcomes("reason") == ["stored", "stored"]
-    assert schema_problems(firing.body) == schema_problems(resolved.body) == []
+        assert [obj.document.get("notification_reason") for obj in archived] == [None] * 4
+    assert api_stack.gcs.outcomes("reason") == ["stored"] * 4
+    assert [schema_problems(obj.body) for obj in archived] == [[]] * 4
 
 
 def test_utf8_label_names_are_accepted_since_0_27(api_stack):

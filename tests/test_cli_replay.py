@@ -306,3 +306,21 @@ def _answer_garbage(server: socket.socket, count: int) -> None:
         with connection:
             connection.recv(65536)
             connection.sendall(b"garbage\r\n\r\n")
+
+
+def test_several_names_are_found_in_one_listing_of_the_archive(scenario, monkeypatch):
+    archives = []
+
+    def opened(url, timeout_seconds=8.0):
+        archives.append(CountingArchive(open_archive(url, timeout_seconds)))
+        return archives[-1]
+
+    monkeypatch.setattr(cli_module, "open_archive", opened)
+    ids = [hashlib.sha256(scenario.bodies[key]).hexdigest()[:12] for key in ("old", "captured")]
+
+    result = run(scenario.url, "replay", *ids, "--to", "http://127.0.0.1:9/", "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 2
+    # One listing of each kind's root, not one per NAME.
+    assert sorted(archives[0].listed) == ["alerts/", "quarantine/"]

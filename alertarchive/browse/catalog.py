@@ -329,6 +329,8 @@ class Catalog:
         self.workers = workers
         self.progress = progress or Silent()
         self._bodies: dict[str, bytes] = {}
+        # Every entry, listed once for all the short names one command looks up.
+        self._everything: list[Entry] | None = None
         # Appended to from the pool's threads (list.append is atomic).
         self.notices: list[Notice] = []
 
@@ -515,9 +517,11 @@ class Catalog:
     def _matching(self, wanted: str) -> list[Entry]:
         lowered = wanted.lower()
         by_hash = len(lowered) >= _MIN_ID_CHARS and _HEX.fullmatch(lowered) is not None
+        if self._everything is None:
+            self._everything = self._list([f"{layout.ARCHIVED}/", f"{layout.QUARANTINED}/"])
         matches = [
             entry
-            for entry in self._list([f"{layout.ARCHIVED}/", f"{layout.QUARANTINED}/"])
+            for entry in self._everything
             if entry.name.endswith(wanted) or (by_hash and entry.sha256.startswith(lowered))
         ]
         if not matches:

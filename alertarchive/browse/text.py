@@ -1,0 +1,221 @@
+"""What `alertarchive` prints for people: tables, notifications, notices and candidates.
+
+Every archived string goes through safetext.printable (directly or in Terminal.table), so
+nothing a sender wrote can drive the reader's terminal.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from alertarchive.archive.safetext import printable
+from alertarchive.browse import catalog
+from alertarchive.browse.alerts import Alert, alerts
+from alertarchive.browse.catalog import Entry, Notice
+from alertarchive.browse.display import Terminal, counted
+from alertarchive.browse.stats import Stats
+
+# An ambiguous name lists this many of the objects it matches.
+CANDIDATES_SHOWN = 10
+# An unreadable object is named; past this many, the rest are counted.
+NOTICES_NAMED = 5
+
+
+def print_entries(terminal: Terminal, entries: Sequence[Entry], quarantined: bool) -> None:
+    """`list`: one aligned row per notification (or quarantined body, with its problem)."""
+    headers = [
+        f"RECEIVED ({terminal.zone_name})",
+        "STATUS",
+        "ALERTNAME",
+        "ALERTS",
+        "RECEIVER",
+        "SOURCE",
+        "ID",
+    ]
+    limits: list[int | None] = [None, None, 40, None, 28, 20, None]
+    if quarantined:
+        headers.append("PROBLEM")
+        limits.append(70)
+    rows = []
+    for entry in entries:
+        row = [
+            terminal.time(entry.received_at),
+            entry.status or "-",
+            ", ".join(entry.alertnames) or "-",
+            "" if entry.alert_count is None else str(entry.alert_count),
+            entry.receiver or "-",
+            entry.source,
+            entry.short_id,
+        ]
+        if quarantined:
+            row.append(entry.validation_errors[0] if entry.validation_errors else "")
+        rows.append(row)
+    statuses = ["quarantined" if quarantined else entry.status for entry in entries]
+    for line in terminal.table(headers, rows, limits, statuses):
+        click.echo(line)
+
+
+def print_notification(
+    terminal: Terminal, entry: Entry, document: dict[str, Any] | None, size: int
+) -> None:
+    """`show`: the stored metadata, then each alert with its labels and annotations."""
+    fields = [
+        ("object", entry.name),
+        ("received", f"{terminal.time(entry.received_at)} {terminal.zone_name}"),
+        ("status", "quarantined" if entry.quarantined else entry.status),
+        ("receiver", entry.receiver),
+        ("source", entry.source),
+        ("sender", entry.user_agent),
+        ("group key", entry.group_key),
+        ("body", f"{counted(size, 'byte')}, sha256 {entry.sha256}"),
+    ]
+    for problem in entry.validation_errors:
+        fields.append(("problem", problem))
+    for label, value in fields:
+        click.echo(f"{terminal.bold(f'{label:<10}')} {printable(value)}")
+    if document is None:
+        click.echo("\nthe body is not a JSON object; `show --raw` prints its exact bytes")
+        return
+    shown = alerts(document)
+    truncated = document.get("truncatedAlerts")
+    click.echo(
+        f"\n{counted(len(shown), 'alert')}"
+        + (
+            f" ({truncated} more truncated by the sender)"
+            if isinstance(truncated, int) and truncated
+            else ""
+        )
+    )
+    for alert in shown:
+        _print_alert(terminal, alert)
+
+
+def _print_alert(terminal: Terminal, alert: Alert) -> None:
+    # A quarantined body's alert status can be any text: escaped before it is padded.
+    status = printable(alert.status)
+    name = alert.labels.get("alertname", "(no alertname)")
+    ends = "" if alert.ends_at.startswith("0001-") else f" → {alert.ends_at}"
+    click.echo("")
+    click.echo(
+        f"  {terminal.status(f'{status:<8}', status)} {terminal.bold(printable(name))}  "
+        f"{printable(alert.starts_at)}{printable(ends)}  {printable(alert.fingerprint)}"
+    )
+    for key, value in sorted(alert.labels.items()):
+        if key != "alertname":
+            click.echo(f"    {printable(key)}={printable(value)}")
+    for key, value in sorted(alert.annotations.items()):
+        click.echo(f"    @{printable(key)}: {printable(value)}")
+    if alert.generator_url:
+        click.echo(f"    source: {printable(alert.generator_url)}")
+
+
+def print_stats(terminal: Terminal, figures: Stats) -> None:
+    """`stats`: the totals, then one table per breakdown."""
+    window = (
+        f"{terminal.time(figures.window.start)} → {terminal.time(figures.window.end)} "
+        f"{terminal.zone_name}"
+    )
+    click.echo(f"{terminal.bold(window)}")
+    click.echo(
+        f"{counted(figures.notifications, 'notification')}, "
+        f"{counted(len(figures.histories), 'alert')}, {counted(figures.episodes, 'episode')}, "
+        f"{figures.quarantined} quarantined"
+    )
+    sections = [
+        ("BY STATUS", ["STATUS", "NOTIFICATIONS"], figures.by_status.most_common()),
+        ("BY RECEIVER", ["RECEIVER", "NOTIFICATIONS"], figures.by_receiver.most_common()),
+        ("BY SEVERITY", ["SEVERITY", "EPISODES"], figures.episodes_by_severity.most_common()),
+    ]
+    for title, headers, counts in sections:
+        _section(terminal, title, headers, [[key, str(count)] for key, count in counts])
+    _section(
+        terminal,
+        "BY ALERTNAME",
+        ["ALERTNAME", "NOTIFICATIONS", "EPISODES"],
+        [
+            [name, str(count), str(figures.episodes_by_alertname.get(name, 0))]
+            for name, count in figures.by_alertname.most_common()
+        ],
+    )
+    _section(
+        terminal,
+        "NOISIEST ALERTS",
+        ["ALERTNAME", "LABELS", "NOTIFICATIONS", "EPISODES"],
+        [
+            [
+                h.alertname or "-",
+                ",".join(h.other_labels),
+                str(h.notifications),
+                str(len(h.episodes)),
+            ]
+            for h in figures.noisiest
+        ],
+    )
+    _section(
+        terminal,
+        f"FLAPPING (fired {figures.flap_episodes}+ times)",
+        ["ALERTNAME", "LABELS", "EPISODES", "NOW"],
+        [
+            [
+                h.alertname or "-",
+                ",".join(h.other_labels),
+                str(len(h.episodes)),
+                "firing" if h.episodes[-1].open else "resolved",
+            ]
+            for h in figures.flapping
+        ],
+    )
+
+
+def _section(terminal: Terminal, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    click.echo(f"\n{terminal.bold(title)}")
+    if not rows:
+        click.echo("  (none)")
+        return
+    limits = [40, 60, None, None][: len(headers)]
+    for line in terminal.table(headers, rows, limits):
+        click.echo(f"  {line}")
+
+
+def notice_lines(notices: Sequence[Notice]) -> list[str]:
+    """Lines for what a catalog left out: counts by reason, with an example each."""
+    unique = list(dict.fromkeys(notices))
+    lines = []
+    ignored = [notice for notice in unique if notice.kind == catalog.IGNORED]
+    if ignored:
+        reasons = collections.Counter(notice.why for notice in ignored)
+        examples = {notice.why: notice.name for notice in reversed(ignored)}
+        detail = "; ".join(f"{count} {why}, e.g. {examples[why]}" for why, count in reasons.items())
+        lines.append(
+            f"{counted(len(ignored), 'object')} not written by alertarchive ignored: {detail}"
+        )
+    rebuilt = [notice for notice in unique if notice.kind == catalog.REBUILT]
+    if rebuilt:
+        lines.append(
+            f"{counted(len(rebuilt), 'object')} with metadata that is not alertarchive's read "
+            f"from {'its' if len(rebuilt) == 1 else 'their'} body, e.g. {rebuilt[0].name}"
+        )
+    unreadable = [notice for notice in unique if notice.kind == catalog.UNREADABLE]
+    for notice in unreadable[:NOTICES_NAMED]:
+        lines.append(f"{notice.name} could not be read and is left out: {notice.why}")
+    if len(unreadable) > NOTICES_NAMED:
+        lines.append(f"… and {len(unreadable) - NOTICES_NAMED} more that could not be read")
+    return lines
+
+
+def candidate_lines(terminal: Terminal, candidates: Sequence[Entry]) -> list[str]:
+    """Lines under an ambiguous-name error: when and where each match was stored."""
+    shown = candidates[:CANDIDATES_SHOWN]
+    source_width = max(len(entry.source) for entry in shown)
+    lines = [
+        f"  {terminal.time(entry.received_at)} {terminal.zone_name}  "
+        f"{entry.source:<{source_width}}  {entry.name}"
+        for entry in shown
+    ]
+    if len(candidates) > len(shown):
+        lines.append(f"  … and {len(candidates) - len(shown)} more")
+    return lines

@@ -43,6 +43,10 @@ locals {
     "**/.?*", # dotfiles anywhere, e.g. editor state inside alertarchive/
     "**/__pycache__",
     "**/*.py[cod]",
+    # The alertarchive CLI: the function never imports it (tests/test_layers.py), and
+    # `python -m alertarchive` only starts it.
+    "alertarchive/__main__.py",
+    "alertarchive/browse",
     "archive", # the local archive written by `alertarchive` runs
     "bench",
     "build",

@@ -21,9 +21,11 @@ ROOT = terraform.REPO
 FUNCTION = "google_cloudfunctions2_function.this"
 PROJECT = {"project_id": "my-monitoring-project"}
 
-# What the deployed zip may contain: the entry point, its pins and the package (schemas included).
-DEPLOYED_FILES = {"main.py", "requirements.txt"}
-DEPLOYED_DIRS = {"alertarchive"}
+# What the deployed zip may contain: the entry point, its pins and the rooms of the package the
+# function runs (schemas included), but not browse/ or __main__.py: the CLI's.
+DEPLOYED_FILES = {"main.py", "requirements.txt", "alertarchive/__init__.py"}
+DEPLOYED_DIRS = {"alertarchive/archive", "alertarchive/receiver", "alertarchive/schemas"}
+CLI_ONLY = ("alertarchive/browse/", "alertarchive/__main__.py")
 
 # Environment variables the code reads but Terraform deliberately leaves unset.
 NOT_SET_BY_TERRAFORM = {
@@ -324,12 +326,44 @@ def test_no_exclude_pattern_matches_the_root_itself():
     assert not [pattern for pattern in _excludes() if source_zip.glob_match(pattern, ".")]
 
 
+def _deployed(path: str) -> bool:
+    return path in DEPLOYED_FILES or any(path.startswith(f"{d}/") for d in DEPLOYED_DIRS)
+
+
+def _modules_imported_from(entry: pathlib.Path) -> set[str]:
+    """The package's files that loading entry executes, following every import through them."""
+    # Imports inside functions count (gcs.py is imported only for gs://), and a submodule's
+    # import runs its packages' __init__.py too.
+    found: set[str] = set()
+    pending = [entry]
+    while pending:
+        path = pending.pop()
+        relative = path.relative_to(ROOT).as_posix()
+        if relative in found:
+            continue
+        found.add(relative)
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+        for name in names:
+            parts = name.split(".")
+            if parts[0] != "alertarchive":
+                continue
+            for depth in range(1, len(parts) + 1):
+                base = ROOT.joinpath(*parts[:depth])
+                for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+                    if candidate.is_file():
+                        pending.append(candidate)
+    return found
+
+
 def test_zip_holds_only_what_runs():
     files = zipped_files(ROOT, _excludes())
 
-    stray = sorted(
-        f for f in files if f not in DEPLOYED_FILES and f.split("/")[0] not in DEPLOYED_DIRS
-    )
+    stray = sorted(f for f in files if not _deployed(f))
 
     assert not stray, f"these would be deployed; add them to local.source_excludes: {stray}"
 
@@ -346,6 +380,18 @@ def test_zip_holds_everything_that_runs():
     missing = expected - zipped_files(ROOT, _excludes())
 
     assert not missing, f"excluded from the deployed zip by mistake: {sorted(missing)}"
+
+
+def test_zip_holds_every_module_main_py_imports():
+    missing = _modules_imported_from(ROOT / "main.py") - zipped_files(ROOT, _excludes())
+
+    assert not missing, f"the function imports these, but the zip leaves them out: {missing}"
+
+
+def test_zip_leaves_out_the_cli():
+    cli_files = sorted(f for f in zipped_files(ROOT, _excludes()) if f.startswith(CLI_ONLY))
+
+    assert not cli_files, f"the function never imports these; exclude them: {cli_files}"
 
 
 def test_zip_replay_prunes_and_skips_like_archive_file(tmp_path):

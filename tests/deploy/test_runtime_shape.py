@@ -156,6 +156,14 @@ def test_the_source_is_the_zip_terraform_builds():
     assert not [f for f in files if f.startswith(("tests/", "terraform/", ".venv"))]
 
 
+def test_the_served_source_holds_the_receiver_and_not_the_cli(run):
+    # Every other test here is answered by this source: the function works without browse/.
+    assert "alertarchive/receiver/receive.py" in run.files
+    assert "alertarchive/schemas/alertmanager-webhook-v4.schema.json" in run.files
+    assert not [f for f in run.files if f.startswith("alertarchive/browse/")]
+    assert "alertarchive/__main__.py" not in run.files
+
+
 def test_the_venv_runs_the_planned_runtime(run):
     assert run.runtime == "python" + deployed.RUNTIME_PYTHON.replace(".", "")
 

@@ -20,7 +20,13 @@ import click
 from alertarchive import __version__
 from alertarchive.archive import safetext
 from alertarchive.archive.safetext import printable
-from alertarchive.archive.storage import Archive, check_archive_url, open_archive
+from alertarchive.archive.storage import (
+    DEFAULT_ARCHIVE_URL,
+    Archive,
+    LocalLocation,
+    open_archive,
+    parse_archive_url,
+)
 from alertarchive.browse import export, params, replay, report, text, timewindow
 from alertarchive.browse.catalog import AmbiguousName, Catalog, Entry, Filters
 from alertarchive.browse.display import Terminal, counted
@@ -28,7 +34,6 @@ from alertarchive.browse.errors import NoSuchObject, UserError, first_line
 from alertarchive.browse.progress import Progress
 from alertarchive.browse.stats import Stats, compute
 
-DEFAULT_ARCHIVE = "./archive"
 # Reads may wait longer than the receiver's writes (nobody is waiting on the other end),
 # but a CLI that hangs for minutes on an unreachable bucket is worse than an error.
 STORAGE_TIMEOUT_SECONDS = 20.0
@@ -99,16 +104,14 @@ class App:
     @functools.cached_property
     def archive(self) -> Archive:
         try:
-            check_archive_url(self.archive_url)
+            location = parse_archive_url(self.archive_url)
         except ValueError as error:
             raise CommandError(f"--archive {self.archive_url}: {error}") from None
-        if not self.archive_url.startswith("gs://"):
-            path = pathlib.Path(self.archive_url.removeprefix("file://")).expanduser()
-            if not path.is_dir():
-                raise NoSuchObject(
-                    f"no archive at {self.archive_url} (set --archive or ARCHIVE_URL to "
-                    "gs://BUCKET[/PREFIX] or the receiver's archive directory)"
-                )
+        if isinstance(location, LocalLocation) and not location.path.is_dir():
+            raise NoSuchObject(
+                f"no archive at {self.archive_url} (set --archive or ARCHIVE_URL to "
+                "gs://BUCKET[/PREFIX] or the receiver's archive directory)"
+            )
         try:
             return open_archive(self.archive_url, timeout_seconds=STORAGE_TIMEOUT_SECONDS)
         except ValueError as error:
@@ -235,7 +238,7 @@ def _filters(options: dict[str, Any]) -> Filters:
     "--archive",
     "archive_url",
     envvar="ARCHIVE_URL",
-    default=DEFAULT_ARCHIVE,
+    default=DEFAULT_ARCHIVE_URL,
     show_default=True,
     metavar="URL",
     help="gs://BUCKET[/PREFIX] (Application Default Credentials) or a local archive directory. "

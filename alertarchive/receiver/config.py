@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Mapping
 
-from alertarchive.archive.storage import check_archive_url
+from alertarchive.archive.storage import DEFAULT_ARCHIVE_URL, parse_archive_url
 
 # Every environment variable Settings.from_environ reads (K_SERVICE is set by the platform).
 VARIABLES = (
@@ -19,7 +19,6 @@ VARIABLES = (
     "REQUEST_READ_TIMEOUT_SECONDS",
     "K_SERVICE",
 )
-DEFAULT_LOCAL_ARCHIVE = "./archive"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 DEFAULT_STORAGE_TIMEOUT_SECONDS = 8.0
 # How long a request's headers and body may take to arrive: Alertmanager sends a whole
@@ -70,9 +69,9 @@ class Settings:
                     "discarded, so archiving there would lose every notification. "
                     "Set ARCHIVE_URL=gs://BUCKET[/PREFIX]."
                 )
-            archive_url = DEFAULT_LOCAL_ARCHIVE
+            archive_url = DEFAULT_ARCHIVE_URL
         try:
-            check_archive_url(archive_url)
+            parse_archive_url(archive_url)
         except ValueError as error:
             raise ConfigError(f"ARCHIVE_URL={archive_url!r}: {error}.") from None
 

@@ -7,6 +7,9 @@ and come from alertarchive.archive.layout; an archive never writes outside its r
 from __future__ import annotations
 
 import dataclasses
+import pathlib
+import re
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Protocol
 
@@ -66,39 +69,102 @@ class Archive(Protocol):
         """
 
 
+# Where the receiver archives, and the CLI reads, when ARCHIVE_URL and --archive are unset.
+DEFAULT_ARCHIVE_URL = "./archive"
 URL_FORMS = "gs://BUCKET[/PREFIX], file:///path or a directory path"
+# A scheme followed by `:` and one slash or none (`s3:/b`, `file:x`): a URL mistyped, which
+# as a path would become a folder named after the scheme. `./s3:/b` still names that folder.
+_MISTYPED_URL = re.compile(r"(?i)(gs|gcs|file|[a-z][a-z0-9+.-]*(?=:/))(:)")
 
 
-def check_archive_url(url: str) -> None:
-    """Refuse a URL that no backend serves, rather than archive to a folder named after it.
+class BadArchiveUrl(ValueError):
+    """An ARCHIVE_URL or --archive value that names no archive; the message says what works."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GcsLocation:
+    """`gs://BUCKET[/PREFIX]`: objects named PREFIX/... in BUCKET."""
+
+    bucket: str
+    prefix: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalLocation:
+    """A directory: a plain path (relative to the working directory) or `file:///path`."""
+
+    path: pathlib.Path
+
+
+def parse_archive_url(url: str) -> GcsLocation | LocalLocation:
+    """The one reading of an archive URL, shared by the receiver and the CLI.
+
+    `gs://BUCKET[/PREFIX]`; `file:///ABSOLUTE/PATH`, %-decoded; or a relative or absolute
+    path, `~` expanded. Everything else is refused rather than read some other way: `file://./x`
+    and `file://host/x` (a host, where a path would go to /x), `file:/x` and `s3:/x` (would be
+    a folder named `file:` or `s3:`), other schemes.
 
     Raises:
-        ValueError: naming the forms that work.
+        BadArchiveUrl: naming the forms that work.
     """
-    scheme, separator, _ = url.partition("://")
-    if separator and scheme not in ("gs", "file"):
-        raise ValueError(f"{scheme}:// is not supported; use {URL_FORMS}")
-    if not separator and url.lower().startswith(("gs:", "gcs:")):
-        raise ValueError(f"not a gs:// URL; use {URL_FORMS}")
+    scheme, separator, rest = url.partition("://")
+    if separator:
+        if scheme == "gs":
+            bucket, _, prefix = rest.partition("/")
+            if not bucket:
+                raise BadArchiveUrl(f"names no bucket; use {URL_FORMS}")
+            return GcsLocation(bucket, prefix)
+        if scheme == "file":
+            return LocalLocation(_file_url_path(rest))
+        raise BadArchiveUrl(f"{scheme}:// is not supported; use {URL_FORMS}")
+    if not url:
+        raise BadArchiveUrl(f"names no archive; use {URL_FORMS}")
+    mistyped = _MISTYPED_URL.match(url)
+    if mistyped:
+        written = mistyped.group(1)
+        kind = f"a {written.lower()}://" if written.lower() in ("gs", "file") else "an archive"
+        raise BadArchiveUrl(f"not {kind} URL; use {URL_FORMS}")
+    return LocalLocation(pathlib.Path(url).expanduser())
+
+
+def _file_url_path(rest: str) -> pathlib.Path:
+    """The path of `file:///...`: what follows the empty host, %-decoded."""
+    if not rest.startswith("/"):
+        host = rest.partition("/")[0]
+        named = f"the host {host!r}" if host else "no path"
+        raise BadArchiveUrl(
+            f"names {named}: file:// URLs take an empty host and an absolute path "
+            f"(file:///ABSOLUTE/PATH), and a relative directory is given as a plain path; "
+            f"use {URL_FORMS}"
+        )
+    if "?" in rest or "#" in rest:
+        raise BadArchiveUrl(
+            f"a file:// URL's path cannot hold a raw ? or # (write %3F, %23); use {URL_FORMS}"
+        )
+    # As os.fsdecode reads file names: bytes that are not UTF-8 name the same file.
+    path = urllib.parse.unquote(rest, errors="surrogateescape")
+    if "\0" in path:
+        raise BadArchiveUrl(f"a path cannot hold a NUL byte (%00); use {URL_FORMS}")
+    return pathlib.Path(path)
 
 
 def open_archive(url: str, timeout_seconds: float = 8.0) -> Archive:
-    """The archive an ARCHIVE_URL names: `gs://bucket[/prefix]`, `file://dir` or a path.
+    """The archive an ARCHIVE_URL names (see parse_archive_url).
 
     The GCS client is imported only for gs:// URLs: it costs ~0.3 s of start-up.
 
     Raises:
-        ValueError: the URL names no archive this could write (see check_archive_url), or
-            a local path that is a file.
+        BadArchiveUrl: the URL names no archive (see parse_archive_url).
+        ValueError: a local path that is a file.
     """
-    check_archive_url(url)
-    if url.startswith("gs://"):
+    location = parse_archive_url(url)
+    if isinstance(location, GcsLocation):
         from alertarchive.archive.storage.gcs import GcsArchive
 
-        return GcsArchive.from_url(url, timeout_seconds=timeout_seconds)
+        return GcsArchive(location.bucket, location.prefix, timeout_seconds=timeout_seconds)
     from alertarchive.archive.storage.local import LocalArchive
 
-    archive = LocalArchive.from_url(url)
+    archive = LocalArchive(location.path)
     if archive.root.exists() and not archive.root.is_dir():
         raise ValueError(f"{archive.root} is a file, not a directory; use {URL_FORMS}")
     return archive

@@ -51,13 +51,6 @@ class GcsArchive:
         self._client = client
         self._client_lock = threading.Lock()
 
-    @classmethod
-    def from_url(cls, url: str, timeout_seconds: float = 8.0) -> GcsArchive:
-        bucket_name, _, prefix = url.removeprefix("gs://").partition("/")
-        if not bucket_name:
-            raise ValueError(f"{url!r} names no bucket; use gs://BUCKET[/PREFIX]")
-        return cls(bucket_name, prefix, timeout_seconds)
-
     @property
     def bucket(self) -> storage.Bucket:
         # Built on first use, not at import: credential discovery can take a while, and a

@@ -20,7 +20,6 @@ import re
 import stat
 import tempfile
 import time
-import urllib.parse
 from collections.abc import Iterator, Mapping
 
 from alertarchive.archive.storage import NotFound, StorageUnavailable, StoredObject
@@ -52,12 +51,6 @@ class LocalArchive:
         self._checked_folders: set[str] = set()
         # Set by the first write of this process: a reader (the CLI) never deletes anything.
         self._staging_swept = False
-
-    @classmethod
-    def from_url(cls, url: str) -> LocalArchive:
-        if url.startswith("file://"):
-            url = urllib.parse.unquote(urllib.parse.urlparse(url).path)
-        return cls(pathlib.Path(url).expanduser())
 
     def create(
         self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str

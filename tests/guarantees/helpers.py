@@ -26,6 +26,9 @@ OBJECT_NAME = re.compile(
     r"(firing|resolved|unknown)-[A-Za-z0-9_-]{1,60}-(?P<sha>[0-9a-f]{64})\.(json|bin)"
 )
 GCS_MAX_NAME_BYTES = 1024
+# How many times deliver() sends a body that keeps getting 5xx (Alertmanager keeps retrying
+# until its notification times out; 8 sends span about 7 s of backoff plus the answers).
+DELIVERY_ATTEMPTS = 8
 
 
 def notification(index: int, alerts: int = 1, label_bytes: int = 8) -> bytes:
@@ -52,6 +55,9 @@ class Answer:
     body: bytes
     headers: dict[str, str]
     seconds: float
+    # 2 when the connection dropped and the request was sent again: the first copy may have
+    # been stored, so a 200 duplicate for a body sent once is then the contract holding.
+    sends: int = 1
 
     def json(self) -> dict:
         return json.loads(self.body)
@@ -94,12 +100,35 @@ class Client:
                 connection.close()
                 self._local.connection = None
             return Answer(
-                response.status, payload, dict(response.getheaders()), time.monotonic() - started
+                response.status,
+                payload,
+                dict(response.getheaders()),
+                time.monotonic() - started,
+                sends=attempt,
             )
         raise AssertionError("unreachable")
 
     def post(self, body: bytes, path: str = "/", headers: dict | None = None) -> Answer:
         return self.request("POST", path, body, AUTH if headers is None else headers)
+
+    def deliver(self, body: bytes) -> list[Answer]:
+        """POST body as Alertmanager does: again after a 5xx, with backoff; every answer.
+
+        A 503 under load is the receiver keeping its promise (an answer within its storage
+        bound); the promise is broken only if the retries do not end with the body stored.
+        """
+        answers = [self.post(body)]
+        for attempt in range(DELIVERY_ATTEMPTS - 1):
+            if answers[-1].status < 500:
+                break
+            time.sleep(min(0.1 * 2**attempt, 2.0))
+            answers.append(self.post(body))
+        return answers
+
+    def deliver_all(self, bodies: Iterable[bytes], concurrency: int) -> list[list[Answer]]:
+        """deliver() every body over `concurrency` connections; answers in the order of bodies."""
+        with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+            return list(pool.map(self.deliver, bodies))
 
     def post_all(self, bodies: Iterable[bytes], concurrency: int, path: str = "/") -> list[Answer]:
         """POST every body over `concurrency` connections; answers in the order of bodies."""
@@ -114,6 +143,20 @@ class Client:
             return list(
                 pool.map(lambda request: self.post(request[0], headers=request[1]), requests)
             )
+
+
+def delivered_once(answers: list[Answer]) -> bool:
+    """Whether a body's deliveries kept the retry contract: 503s, then a 201 or 200 duplicate.
+
+    A body sent once can find itself already stored: after a 503 whose write landed late,
+    after a resend on a dropped connection (Answer.sends), or when the GCS client retried an
+    upload whose first attempt landed but answered too late (its retry gets 412). Whether
+    every body is then stored exactly once is for the archive audit to say.
+    """
+    *retried, last = answers
+    if not all(answer.status == 503 for answer in retried):
+        return False
+    return last.status == 201 or (last.status == 200 and last.json().get("duplicate") is True)
 
 
 @dataclasses.dataclass(frozen=True)

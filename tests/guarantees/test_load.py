@@ -3,6 +3,10 @@
 Promises: every distinct notification sent concurrently is stored, each exactly once;
 identical notifications racing each other leave one object; memory does not grow with
 the number of requests served.
+
+Bodies are delivered as Alertmanager delivers them, again after a 503: on a loaded machine a
+write can miss the storage bound, and a 503 followed by a stored retry is the contract holding.
+Broken promises are a 2xx for a body not stored, a second object, or retries that never end.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import time
 import pytest
 
 from tests.guarantees.helpers import (
+    Answer,
     Client,
     assert_complete,
+    delivered_once,
     gcs_objects,
     local_objects,
     notification,
@@ -48,11 +54,12 @@ def test_2000_distinct_notifications_at_32_connections_are_all_stored_once(backe
     bodies = [notification(i) for i in range(DISTINCT)]
 
     started = time.monotonic()
-    answers = Client(served.url).post_all(bodies, concurrency=CONNECTIONS)
+    deliveries = Client(served.url).deliver_all(bodies, concurrency=CONNECTIONS)
     elapsed = time.monotonic() - started
 
-    print(f"{DISTINCT} distinct in {elapsed:.1f} s: {DISTINCT / elapsed:.0f} req/s")
-    assert collections.Counter(a.status for a in answers) == {201: DISTINCT}
+    print(f"{DISTINCT} distinct in {elapsed:.1f} s: {_summary(deliveries)}")
+    broken = [_statuses(answers) for answers in deliveries if not delivered_once(answers)]
+    assert not broken, f"deliveries that broke the retry contract: {collections.Counter(broken)}"
     objects = archived()
     assert_complete(objects)
     assert sorted(o.body for o in objects) == sorted(bodies)
@@ -66,7 +73,7 @@ def test_100_identical_notifications_at_once_store_one_object(backend):
 
     def send(_: int):
         start_together.wait()
-        return client.post(body)
+        return client.deliver(body)
 
     threads_answers: list = []
     threads = [
@@ -78,8 +85,16 @@ def test_100_identical_notifications_at_once_store_one_object(backend):
     for thread in threads:
         thread.join()
 
-    assert collections.Counter(a.status for a in threads_answers) == {201: 1, 200: IDENTICAL - 1}
-    assert len({a.json()["object"] for a in threads_answers}) == 1
+    print(f"{IDENTICAL} identical: {_summary(threads_answers)}")
+    retried = [answer for answers in threads_answers for answer in answers[:-1]]
+    finals = [answers[-1] for answers in threads_answers]
+    assert {answer.status for answer in retried} <= {503}
+    # One 201; none only if the write that stored it missed its bound and answered 503.
+    created = sum(answer.status == 201 for answer in finals)
+    assert created == 1 or (created == 0 and retried), _summary(threads_answers)
+    assert all(answer.status in (200, 201) for answer in finals), _summary(threads_answers)
+    assert all(answer.json()["duplicate"] for answer in finals if answer.status == 200)
+    assert len({answer.json()["object"] for answer in finals}) == 1
     assert [o.body for o in archived()] == [body]
 
 
@@ -91,10 +106,10 @@ def test_memory_stays_flat_over_20000_requests(tmp_path, serve):
     # with a fresh body every tenth request so the write path runs too.
     bodies = [notification(i % 10 if i % 10 else 100 + i) for i in range(MEMORY_REQUESTS)]
 
-    warm = client.post_all(bodies[:MEMORY_WARMUP], concurrency=16)
+    warm = client.deliver_all(bodies[:MEMORY_WARMUP], concurrency=16)
     after_warmup = rss_bytes(worker)
     started = time.monotonic()
-    rest = client.post_all(bodies[MEMORY_WARMUP:], concurrency=16)
+    rest = client.deliver_all(bodies[MEMORY_WARMUP:], concurrency=16)
     elapsed = time.monotonic() - started
     after_all = rss_bytes(worker)
 
@@ -103,6 +118,19 @@ def test_memory_stays_flat_over_20000_requests(tmp_path, serve):
         f"{after_all / 2**20:.1f} MiB after {MEMORY_REQUESTS} "
         f"({len(rest) / elapsed:.0f} req/s)"
     )
-    assert {a.status for a in warm + rest} <= {200, 201}
+    assert all(
+        {a.status for a in answers[:-1]} <= {503} and answers[-1].status in (200, 201)
+        for answers in warm + rest
+    ), _summary(warm + rest)
     assert worker_pid(served.process.pid) == worker, "the worker must not have been replaced"
     assert after_all - after_warmup < MEMORY_GROWTH_BOUND
+
+
+def _statuses(answers: list[Answer]) -> str:
+    """One delivery as its answers, e.g. "503 503 201", "200 (sent again)"."""
+    resent = " (sent again)" if answers[-1].sends > 1 else ""
+    return " ".join(str(answer.status) for answer in answers) + resent
+
+
+def _summary(deliveries: list[list[Answer]]) -> str:
+    return str(collections.Counter(_statuses(answers) for answers in deliveries))

@@ -15,6 +15,7 @@ import re
 
 import pytest
 
+from alertarchive.receiver.receive import OutcomeName
 from tests.support import source_zip, terraform
 
 ROOT = terraform.REPO
@@ -416,3 +417,60 @@ def test_source_object_name_carries_the_zips_hash():
 
     assert source["name"] == f"alertarchive-{_prior('data.archive_file.source')['output_md5']}.zip"
     assert _prior("data.archive_file.source")["output_file_mode"] == "0644"
+
+
+# ---------------------------------------------------------------------------
+# The log-based metrics: the outcomes their filters name are the receiver's
+# ---------------------------------------------------------------------------
+
+MONITORING = {
+    "enable_monitoring": True,
+    "notification_channels": ["projects/my-monitoring-project/notificationChannels/1234567890"],
+}
+# Outcomes the receiver logs that no metric or alert policy counts, and why.
+NOT_METERED = {
+    OutcomeName.HEALTH: "probes (Cloud Run's, a load balancer's) are not notifications",
+    OutcomeName.EVENT_STORED: "the event recorder's answers; no metric counts events yet",
+    OutcomeName.EVENT_DUPLICATE: "the event recorder's answers; no metric counts events yet",
+}
+# `outcome="x"` or `outcome=("x" OR "y")`, as jsonPayload.outcome or a metric's label.
+_OUTCOME_FILTER = re.compile(r'outcome\s*=\s*(\((?:\s*"[^"]*"\s*(?:OR)?)+\)|"[^"]*")')
+
+
+def _filters(value) -> list[str]:
+    """Every `filter` string anywhere in a planned resource."""
+    if isinstance(value, dict):
+        found = [v for k, v in value.items() if k == "filter" and isinstance(v, str)]
+        return found + [f for v in value.values() for f in _filters(v)]
+    if isinstance(value, list):
+        return [f for v in value for f in _filters(v)]
+    return []
+
+
+def _outcomes_filtered_on() -> dict[str, list[str]]:
+    """Each outcome name a metric or alert policy filters on, with the resources naming it."""
+    plan = terraform.plan({**PROJECT, **MONITORING})
+    assert plan.returncode == 0, plan.errors
+    named: dict[str, list[str]] = {}
+    for change in plan.json["resource_changes"]:
+        if change["type"] not in ("google_logging_metric", "google_monitoring_alert_policy"):
+            continue
+        for text in _filters(change["change"]["after"]):
+            for match in _OUTCOME_FILTER.finditer(text):
+                for name in re.findall(r'"([^"]*)"', match.group(1)):
+                    named.setdefault(name, []).append(change["address"])
+    return named
+
+
+def test_log_metrics_filter_on_exactly_the_outcomes_the_receiver_logs():
+    named = _outcomes_filtered_on()
+
+    unknown = {name: where for name, where in named.items() if name not in set(OutcomeName)}
+    assert not unknown, f"these filters name outcomes the receiver never logs: {unknown}"
+    assert set(named) == set(OutcomeName) - set(NOT_METERED)
+
+
+def test_the_outcome_filter_reader_sees_both_spellings():
+    text = 'x AND jsonPayload.outcome="unavailable" AND metric.label.outcome=("a" OR "b")'
+
+    assert [m.group(1) for m in _OUTCOME_FILTER.finditer(text)] == ['"unavailable"', '("a" OR "b")']

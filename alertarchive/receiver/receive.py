@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import enum
 import hashlib
 import time
 from collections.abc import Callable, Mapping
@@ -61,18 +62,35 @@ class Request(Protocol):
     stream: Any
 
 
+class OutcomeName(enum.StrEnum):
+    """A request log line's `outcome`: what Terraform's log-based metrics filter on.
+
+    tests/test_terraform_contract.py checks that the filters name only these.
+    """
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+    REJECTED = "rejected"
+    UNAUTHORIZED = "unauthorized"
+    UNAVAILABLE = "unavailable"
+    HEALTH = "health"
+    EVENT_STORED = "event_stored"
+    EVENT_DUPLICATE = "event_duplicate"
+
+
 @dataclasses.dataclass
 class Outcome:
     """What happened to one request: the answer and what the log line says about it."""
 
     status_code: int
-    outcome: str
+    outcome: OutcomeName
     body: bytes
     headers: dict[str, str]
     fields: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def text(cls, status_code: int, outcome: str, line: str, **headers: str) -> Outcome:
+    def text(cls, status_code: int, outcome: OutcomeName, line: str, **headers: str) -> Outcome:
         """A one-line answer, which the log line repeats as its `reason`."""
         return cls(
             status_code, outcome, (line + "\n").encode(), {**_TEXT, **headers}, {"reason": line}
@@ -169,7 +187,7 @@ class Receiver:
         if request.method != "POST":
             return Outcome.text(
                 405,
-                "rejected",
+                OutcomeName.REJECTED,
                 f"method {_echo(request.method)} not allowed; POST notifications",
                 Allow="POST",
             )
@@ -177,7 +195,7 @@ class Receiver:
         if self.tokens and not self.tokens.accepts(request.headers.get("Authorization")):
             return Outcome.text(
                 401,
-                "unauthorized",
+                OutcomeName.UNAUTHORIZED,
                 "missing or wrong token: send Authorization: Bearer <token> "
                 "(or Basic auth with the token as password)",
                 **{"WWW-Authenticate": CHALLENGE},
@@ -209,7 +227,7 @@ class Receiver:
         }
         return Outcome(
             201 if created else 200,
-            "event_stored" if created else "event_duplicate",
+            OutcomeName.EVENT_STORED if created else OutcomeName.EVENT_DUPLICATE,
             orjson.dumps(answer) + b"\n",
             dict(_JSON),
             {"object": kept[0][0], "source": source, "events": len(kept)},
@@ -234,7 +252,7 @@ class Receiver:
             raise Rejected(
                 Outcome(
                     503,
-                    "unavailable",
+                    OutcomeName.UNAVAILABLE,
                     b"archive unavailable, event not stored; retry later\n",
                     dict(_TEXT),
                     {"object": name, "source": receipt.source, "reason": str(error)},
@@ -251,26 +269,32 @@ class Receiver:
                 else "no such path"
             )
             path = request.path[:80]
-            return Outcome.text(404, "rejected", f"{path}: {reason}; probe {probe_paths}")
+            return Outcome.text(404, OutcomeName.REJECTED, f"{path}: {reason}; probe {probe_paths}")
         if request.method not in ("GET", "HEAD"):
             return Outcome.text(
                 405,
-                "rejected",
+                OutcomeName.REJECTED,
                 f"method {_echo(request.method)} not allowed on {request.path}; GET it",
                 Allow="GET, HEAD",
             )
         if request.path == LIVENESS_PATH:
-            return Outcome(200, "health", b'{"status":"ok"}\n', dict(_JSON), {"check": "liveness"})
+            return Outcome(
+                200, OutcomeName.HEALTH, b'{"status":"ok"}\n', dict(_JSON), {"check": "liveness"}
+            )
         readiness = self.readiness.check()
         if readiness.ready:
             return Outcome(
-                200, "health", b'{"status":"ready"}\n', dict(_JSON), {"check": "readiness"}
+                200,
+                OutcomeName.HEALTH,
+                b'{"status":"ready"}\n',
+                dict(_JSON),
+                {"check": "readiness"},
             )
         # The answer says only what a caller can act on; the cause (it names the bucket)
         # goes to the log, as for a notification's 503.
         return Outcome(
             503,
-            "health",
+            OutcomeName.HEALTH,
             b'{"status":"unavailable","reason":"the archive did not accept a write; '
             b'notifications would be answered 503 and retried"}\n',
             dict(_JSON),
@@ -280,7 +304,7 @@ class Receiver:
     def _read_body(self, request: Request) -> bytes:
         too_large = Outcome.text(
             413,
-            "rejected",
+            OutcomeName.REJECTED,
             f"body larger than {self.max_body_bytes} bytes; lower max_alerts in the "
             "webhook_config or raise MAX_BODY_BYTES",
         )
@@ -298,7 +322,9 @@ class Receiver:
                 size += len(chunk)
         except Exception as error:  # werkzeug's ClientDisconnected and friends
             raise Rejected(
-                Outcome.text(400, "rejected", f"could not read the body: {_first_line(error)}")
+                Outcome.text(
+                    400, OutcomeName.REJECTED, f"could not read the body: {_first_line(error)}"
+                )
             ) from None
         if size > self.max_body_bytes:
             raise Rejected(too_large)
@@ -308,7 +334,7 @@ class Receiver:
             raise Rejected(
                 Outcome.text(
                     400,
-                    "rejected",
+                    OutcomeName.REJECTED,
                     f"body ended after {size} of {request.content_length} bytes (Content-Length)",
                 )
             )
@@ -329,7 +355,7 @@ class Receiver:
         answer = {"object": name, "alerts": summary.alert_count, "duplicate": not created}
         return Outcome(
             201 if created else 200,
-            "stored" if created else "duplicate",
+            OutcomeName.STORED if created else OutcomeName.DUPLICATE,
             orjson.dumps(answer) + b"\n",
             dict(_JSON),
             {"object": name, "source": source, "alerts": summary.alert_count},
@@ -352,7 +378,7 @@ class Receiver:
         name, _ = self._keep(layout.QUARANTINED, receipt, summary, problems, is_json)
         return Outcome(
             status_code,
-            "quarantined",
+            OutcomeName.QUARANTINED,
             (reason + "\n").encode(),
             dict(_TEXT),
             {
@@ -401,7 +427,7 @@ class Receiver:
             raise Rejected(
                 Outcome(
                     503,
-                    "unavailable",
+                    OutcomeName.UNAVAILABLE,
                     b"archive unavailable, nothing stored; retry later\n",
                     dict(_TEXT),
                     {
@@ -425,7 +451,9 @@ def _source(request: Request, endpoint: str = "") -> str:
     if from_path and from_query and from_path != from_query:
         raise Rejected(
             Outcome.text(
-                400, "rejected", "source given twice (path and ?source=) with different values"
+                400,
+                OutcomeName.REJECTED,
+                "source given twice (path and ?source=) with different values",
             )
         )
     source = from_path or from_query
@@ -434,7 +462,7 @@ def _source(request: Request, endpoint: str = "") -> str:
     try:
         return layout.validate_source(source)
     except layout.InvalidSource as error:
-        raise Rejected(Outcome.text(400, "rejected", str(error))) from None
+        raise Rejected(Outcome.text(400, OutcomeName.REJECTED, str(error))) from None
 
 
 def _check_content_headers(request: Request) -> None:
@@ -443,7 +471,7 @@ def _check_content_headers(request: Request) -> None:
         raise Rejected(
             Outcome.text(
                 415,
-                "rejected",
+                OutcomeName.REJECTED,
                 f"Content-Type {_echo(mimetype)} is not JSON; send Content-Type: application/json",
             )
         )
@@ -452,7 +480,7 @@ def _check_content_headers(request: Request) -> None:
         raise Rejected(
             Outcome.text(
                 415,
-                "rejected",
+                OutcomeName.REJECTED,
                 f"Content-Encoding {_echo(encoding)} is not supported; send the body uncompressed",
             )
         )
@@ -479,7 +507,7 @@ def _echo(sender_text: str) -> str:
 
 
 def _log(request: Request, outcome: Outcome, elapsed_seconds: float) -> None:
-    if outcome.outcome == "health":
+    if outcome.outcome == OutcomeName.HEALTH:
         # A probe loses nothing: a readiness 503 warns, while the notifications answered
         # 503 meanwhile log errors of their own.
         severity = "DEBUG" if outcome.status_code < 400 else "WARNING"

@@ -49,10 +49,6 @@ class Settings:
     # On Cloud Functions/Cloud Run (K_SERVICE set), where the instance disk is discarded.
     on_cloud: bool = False
 
-    @property
-    def authenticated(self) -> bool:
-        return bool(self.tokens)
-
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         """Build settings from environment variables; fail loudly on unsafe combinations.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import threading
@@ -64,18 +65,15 @@ class GcsArchive:
     def create(
         self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str
     ) -> bool:
-        try:
-            self._upload_new(name, body, metadata, content_type)
-        except api_exceptions.PreconditionFailed:
-            # 412: a live object holds this name. The name carries the body's sha256 and only
-            # the receiver writes here, so it is this body: our dedup.
-            return False
-        except api_exceptions.Forbidden as refusal:
-            return self._confirm_stored_copy(name, body, refusal)
-        except _TRANSIENT as error:
-            raise StorageUnavailable(
-                f"cannot write to {self.url}: {_error_reason(error)}"
-            ) from None
+        with self._translated("write to"):
+            try:
+                self._upload_new(name, body, metadata, content_type)
+            except api_exceptions.PreconditionFailed:
+                # 412: a live object holds this name. The name carries the body's sha256 and
+                # only the receiver writes here, so it is this body: our dedup.
+                return False
+            except api_exceptions.Forbidden as refusal:
+                return self._confirm_stored_copy(name, body, refusal)
         return True
 
     def _upload_new(
@@ -142,15 +140,11 @@ class GcsArchive:
         return False
 
     def objects(self, prefix: str) -> Iterator[StoredObject]:
-        try:
+        with self._translated("list", missing=f"no bucket {self.bucket_name!r}"):
             for blob in self.bucket.list_blobs(
                 prefix=self.prefix + prefix, retry=self._retry, timeout=self._attempt_timeout
             ):
                 yield self._stored_object(blob)
-        except api_exceptions.NotFound:
-            raise NotFound(f"no bucket {self.bucket_name!r}") from None
-        except _TRANSIENT as error:
-            raise StorageUnavailable(f"cannot list {self.url}: {_error_reason(error)}") from None
 
     def list_folders(self, prefix: str) -> list[str]:
         """Sub-folders via a delimiter listing.
@@ -158,7 +152,7 @@ class GcsArchive:
         With `delimiter="/"`, GCS returns the distinct name prefixes up to the next `/`
         (`pages.prefixes`) instead of every object below them.
         """
-        try:
+        with self._translated("list", missing=f"no bucket {self.bucket_name!r}"):
             pages = self.bucket.list_blobs(
                 prefix=self.prefix + prefix,
                 delimiter="/",
@@ -168,31 +162,37 @@ class GcsArchive:
             for _ in pages:
                 pass
             return sorted(folder[len(self.prefix) :] for folder in pages.prefixes)
-        except api_exceptions.NotFound:
-            raise NotFound(f"no bucket {self.bucket_name!r}") from None
-        except _TRANSIENT as error:
-            raise StorageUnavailable(f"cannot list {self.url}: {_error_reason(error)}") from None
 
     def read(self, name: str) -> bytes:
-        try:
+        with self._translated("read", missing=f"no object {name!r} in {self.url}"):
             return self.bucket.blob(self.prefix + name).download_as_bytes(
                 retry=self._retry, timeout=self._attempt_timeout
             )
-        except api_exceptions.NotFound:
-            raise NotFound(f"no object {name!r} in {self.url}") from None
-        except _TRANSIENT as error:
-            raise StorageUnavailable(f"cannot read {self.url}: {_error_reason(error)}") from None
 
     def stat(self, name: str) -> StoredObject:
-        try:
+        with self._translated("read"):
             blob = self.bucket.get_blob(
                 self.prefix + name, retry=self._retry, timeout=self._attempt_timeout
             )
-        except _TRANSIENT as error:
-            raise StorageUnavailable(f"cannot read {self.url}: {_error_reason(error)}") from None
         if blob is None:
             raise NotFound(f"no object {name!r} in {self.url}")
         return self._stored_object(blob)
+
+    @contextlib.contextmanager
+    def _translated(self, action: str, missing: str | None = None) -> Iterator[None]:
+        """The client's errors as the archive's: NotFound(missing) if given, else unavailable.
+
+        A 404 is NotFound only where the caller says what is missing (an object, the bucket);
+        elsewhere it is one more reason the archive cannot be used now.
+        """
+        try:
+            yield
+        except _TRANSIENT as error:
+            if missing is not None and isinstance(error, api_exceptions.NotFound):
+                raise NotFound(missing) from None
+            raise StorageUnavailable(
+                f"cannot {action} {self.url}: {_error_reason(error)}"
+            ) from None
 
     def _stored_object(self, blob: storage.Blob) -> StoredObject:
         """Blob as listings describe it: its name inside this archive, size and metadata."""

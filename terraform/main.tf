@@ -599,6 +599,70 @@ resource "google_bigquery_table" "notifications_raw" {
   }
 }
 
+# The event recorder's events (POST /-/events), read in place exactly like the
+# notifications: one compact JSON object per object, as one CSV column.
+resource "google_bigquery_table" "events_raw" {
+  #checkov:skip=CKV_GCP_121:An external table holds no data; deleting it loses nothing and it must be replaceable when its definition changes.
+  count = var.enable_bigquery ? 1 : 0
+
+  project     = var.project_id
+  dataset_id  = google_bigquery_dataset.archive[0].dataset_id
+  table_id    = "events_raw"
+  description = "Raw Alertmanager event recorder events, one JSON document per row, partitioned by receive date, hour and source."
+  labels      = local.labels
+
+  deletion_protection = false
+
+  external_data_configuration {
+    autodetect            = false
+    source_format         = "CSV"
+    source_uris           = ["gs://${google_storage_bucket.archive.name}/${local.object_prefix}events/*"]
+    ignore_unknown_values = true
+
+    csv_options {
+      quote             = ""
+      field_delimiter   = "\t"
+      skip_leading_rows = 0
+      encoding          = "UTF-8"
+    }
+
+    hive_partitioning_options {
+      mode                     = "CUSTOM"
+      source_uri_prefix        = "gs://${google_storage_bucket.archive.name}/${local.object_prefix}events/{dt:DATE}/{hour:INTEGER}/{source:STRING}"
+      require_partition_filter = var.bigquery_require_partition_filter
+    }
+
+    schema = jsonencode([
+      {
+        name        = "body"
+        type        = "STRING"
+        mode        = "NULLABLE"
+        description = "The event exactly as Alertmanager's event recorder sent it (protojson)."
+      },
+    ])
+  }
+}
+
+resource "google_bigquery_table" "events" {
+  #checkov:skip=CKV_GCP_121:A view holds no data and is recreated from this definition.
+  count = var.enable_bigquery ? 1 : 0
+
+  project     = var.project_id
+  dataset_id  = google_bigquery_dataset.archive[0].dataset_id
+  table_id    = "events"
+  description = "One row per kept event recorder event (created, grouped, silenced, inhibited, notified, resolved) with its kind and time parsed; filter on dt."
+  labels      = local.labels
+
+  deletion_protection = false
+
+  view {
+    use_legacy_sql = false
+    query = templatefile("${path.module}/sql/events.sql", {
+      raw_table = "${var.project_id}.${google_bigquery_dataset.archive[0].dataset_id}.${google_bigquery_table.events_raw[0].table_id}"
+    })
+  }
+}
+
 resource "google_bigquery_table" "notifications" {
   #checkov:skip=CKV_GCP_121:A view holds no data and is recreated from this definition.
   count = var.enable_bigquery ? 1 : 0

@@ -71,3 +71,21 @@ output "bigquery_dataset" {
   description = "The BigQuery dataset with the notifications_raw table and the notifications and alerts views, or null when enable_bigquery is false."
   value       = var.enable_bigquery ? "${var.project_id}.${google_bigquery_dataset.archive[0].dataset_id}" : null
 }
+
+output "alertmanager_event_recorder" {
+  description = "A top-level event_recorder: block for alertmanager.yml (Alertmanager 0.33 or newer, started with --enable-feature=event-recorder) that posts every recorded event to this function's /-/events with the bearer token: terraform output -raw alertmanager_event_recorder."
+  sensitive   = true
+  # The recorder drops an event after max_retries attempts (3, 500 ms apart by default, so
+  # about 1.5 s); a cold start can take longer, so this asks for more.
+  value = <<EOT
+event_recorder:
+  webhook_outputs:
+    - url: "${google_cloudfunctions2_function.this.service_config[0].uri}/-/events"
+      http_config:
+        authorization:
+          type: Bearer
+          credentials: "${random_password.webhook_token.result}"
+      max_retries: 10
+      retry_backoff: 1s
+EOT
+}

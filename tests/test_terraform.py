@@ -236,6 +236,36 @@ def test_receiver_outputs_paste_under_receivers_as_they_are(output, credential_k
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+def _newest_amtool() -> str:
+    """amtool of the newest Alertmanager the e2e tests unpack: 0.33.1 knows event_recorder."""
+    amtool = ROOT / ".cache" / "alertmanager" / "0.33.1" / "usr" / "bin" / "amtool"
+    if not amtool.exists():
+        message = f"{amtool} is missing: make system-packages unpacks it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return str(amtool)
+
+
+@pytest.mark.parametrize("config", ["pasted-output", "example"])
+def test_event_recorder_block_is_accepted_by_alertmanager_0_33(config, tmp_path):
+    if config == "pasted-output":
+        rendered = _rendered_output("alertmanager_event_recorder")
+        block = rendered.replace('"PLACEHOLDER/', '"https://alertarchive.example/')
+        text = "route:\n  receiver: default\nreceivers:\n  - name: default\n" + block
+    else:
+        text = (ROOT / "examples" / "alertmanager-event-recorder.yml").read_text()
+    config_file = tmp_path / "alertmanager.yml"
+    config_file.write_text(text)
+
+    checked = subprocess.run(
+        [_newest_amtool(), "check-config", str(config_file)], capture_output=True, text=True
+    )
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "/-/events" in yaml.safe_load(text)["event_recorder"]["webhook_outputs"][0]["url"]
+
+
 def _amtool() -> str:
     amtool = shutil.which("amtool")
     if amtool is None:

@@ -269,7 +269,12 @@ def test_only_the_invoker_grants_anything_beyond_our_accounts_and_the_storage_ag
 
 @pytest.mark.parametrize(
     ("output", "sensitive"),
-    [("alertmanager_receiver", True), ("webhook_token", True), ("function_name", False)],
+    [
+        ("alertmanager_receiver", True),
+        ("alertmanager_event_recorder", True),
+        ("webhook_token", True),
+        ("function_name", False),
+    ],
 )
 def test_only_outputs_holding_the_token_are_sensitive(output, sensitive):
     change = _plan().json["output_changes"][output]

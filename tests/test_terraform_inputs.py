@@ -117,6 +117,11 @@ def test_bigquery_reads_the_archive_under_its_prefix_in_the_buckets_location():
     external = raw["external_data_configuration"][0]
 
     assert _after(plan, "google_bigquery_dataset.archive[0]")["location"] == "us-central1"
+    events_raw = _after(plan, "google_bigquery_table.events_raw[0]")["external_data_configuration"]
+    assert events_raw[0]["source_uris"] == [
+        "gs://my-monitoring-project-alertarchive-archive/prod/eu/events/*"
+    ]
+    assert "google_bigquery_table.events[0]" in _addresses(plan)
     assert external["source_uris"] == [
         "gs://my-monitoring-project-alertarchive-archive/prod/eu/alerts/*"
     ]

@@ -10,6 +10,8 @@ SELECT
   JSON_VALUE(payload, '$.groupKey') AS group_key,
   JSON_VALUE(payload, '$.externalURL') AS external_url,
   JSON_VALUE(payload, '$.version') AS version,
+  -- Alertmanager >= 0.32: why this notification was sent ("first notification", ...).
+  JSON_VALUE(payload, '$.notification_reason') AS notification_reason,
   SAFE_CAST(JSON_VALUE(payload, '$.truncatedAlerts') AS INT64) AS truncated_alerts,
   JSON_QUERY(payload, '$.groupLabels') AS group_labels,
   JSON_QUERY(payload, '$.commonLabels') AS common_labels,

@@ -16,6 +16,7 @@ import pytest
 
 from alertarchive.archive.storage import open_archive
 from alertarchive.browse import timewindow, why
+from tests.support.cli import run
 from tests.support.receiver import client_for
 
 TOKEN = "test-token-3f9a"
@@ -120,3 +121,44 @@ def test_without_events_only_notifications_speak_and_the_answer_says_so(monkeypa
     assert not quiet.has_events
     assert "no event recorder events" in quiet.verdict
     assert sent.verdict.startswith("notified: ")
+
+
+def test_the_why_command_prints_the_verdict_then_the_steps(monkeypatch, tmp_path):
+    _replay_capture(monkeypatch, tmp_path / "archive")
+
+    result = run(
+        str(tmp_path / "archive"),
+        "why",
+        "KubeJobFailed",
+        "--label",
+        "namespace=batch",
+        "--since",
+        "2026-12-01T19:00Z",
+        "--until",
+        "2026-12-01T23:00Z",
+    )
+
+    assert result.exit_code == 0, result.output
+    first, *steps = result.output.splitlines()
+    assert first.startswith(
+        "KubeJobFailed{namespace=batch}: not sent: inhibited by KubeNodeNotReady"
+    )
+    assert [line.split()[2] for line in steps] == ["created", "grouped", "inhibited"]
+
+
+def test_the_why_command_without_events_says_how_to_enable_them(monkeypatch, tmp_path):
+    _replay_capture(monkeypatch, tmp_path / "archive", paths=("/notify",))
+
+    result = run(
+        str(tmp_path / "archive"),
+        "why",
+        "KubeJobFailed",
+        "--since",
+        "2026-12-01T19:00Z",
+        "--until",
+        "2026-12-01T23:00Z",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "--enable-feature=event-recorder" in result.output
+    assert "webhook_outputs:" in result.output

@@ -1,4 +1,4 @@
-"""The `alertarchive` command: list, show, stats, report, replay and export archived alerts.
+"""The `alertarchive` command: list, show, stats, report, replay, export and why.
 
 It reads the same archive the receiver writes (`gs://bucket[/prefix]` or a directory) and
 imports neither the receive path nor the schema validator; the GCS client is imported only
@@ -27,7 +27,7 @@ from alertarchive.archive.storage import (
     open_archive,
     parse_archive_url,
 )
-from alertarchive.browse import export, params, replay, report, text, timewindow
+from alertarchive.browse import export, params, replay, report, text, timewindow, why
 from alertarchive.browse.catalog import AmbiguousName, Catalog, Entry, Filters
 from alertarchive.browse.display import Terminal, counted
 from alertarchive.browse.errors import NoSuchObject, UserError, first_line
@@ -424,6 +424,40 @@ def stats(
         click.echo(safetext.dumps(figures.record()))
         return
     text.print_stats(app.terminal, figures)
+
+
+@cli.command("why")
+@click.argument("alertname")
+@window_options("24h")
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    type=params.LABEL,
+    metavar="KEY=VALUE",
+    help="Only the alerts carrying all these labels (repeatable).",
+)
+@pass_app
+def why_command(
+    app: App,
+    alertname: str,
+    since: timewindow.Moment,
+    until: timewindow.Moment | None,
+    labels: tuple[tuple[str, str], ...],
+) -> None:
+    """Why ALERTNAME did or did not reach anyone: created, grouped, silenced, inhibited, sent.
+
+    Reads the event recorder's events (Alertmanager 0.33+, posted to the function's
+    /-/events) and the archived notifications; without events, says how to turn them on.
+
+    \b
+    Examples:
+      alertarchive why KubeJobFailed --label namespace=batch
+      alertarchive why CPUThrottlingHigh --since 2026-12-01T19:00Z --until 2026-12-01T23:00Z
+    """  # noqa: D301
+    wanted = dict(labels)
+    explanation = why.explain(app.archive, app.window(since, until), alertname, wanted)
+    text.print_why(app.terminal, explanation, wanted)
 
 
 @cli.command("report")

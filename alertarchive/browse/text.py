@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from alertarchive.archive.safetext import printable
-from alertarchive.browse import catalog
+from alertarchive.browse import catalog, why
 from alertarchive.browse.alerts import Alert, alerts
 from alertarchive.browse.catalog import Entry, Notice
 from alertarchive.browse.display import Terminal, counted
@@ -219,3 +219,17 @@ def candidate_lines(terminal: Terminal, candidates: Sequence[Entry]) -> list[str
     if len(candidates) > len(shown):
         lines.append(f"  … and {len(candidates) - len(shown)} more")
     return lines
+
+
+def print_why(terminal: Terminal, explanation: why.Explanation, labels: dict[str, str]) -> None:
+    """`why`: the verdict first, then each step in time order, then how to get events."""
+    wanted = ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+    subject = explanation.alertname + (f"{{{wanted}}}" if wanted else "")
+    click.echo(f"{terminal.bold(printable(subject))}: {printable(explanation.verdict)}")
+    for step in explanation.steps:
+        # An archived step names the object: `show` it for the exact body that was sent.
+        link = f"  {step.object_name}" if step.what == "archived" else ""
+        click.echo(f"  {terminal.time(step.at)}  {step.what:<9}  {printable(step.text + link)}")
+    if not explanation.has_events:
+        click.echo("")
+        click.echo(why.RECORDER_HOWTO)

@@ -138,6 +138,7 @@ class Alertmanager:
         config: Mapping[str, Any],
         name: str = "am",
         binary: str = ALERTMANAGER_BINARY,
+        flags: Iterable[str] = (),
     ) -> None:
         self.binary = binary
         self.workdir = workdir / name
@@ -155,6 +156,7 @@ class Alertmanager:
                 # Empty disables clustering, which Debian's build otherwise starts on 0.0.0.0.
                 "--cluster.listen-address=",
                 "--log.level=debug",
+                *flags,  # e.g. --enable-feature=event-recorder (0.33+)
             ],
             self.workdir / "alertmanager.log",
         )

@@ -7,11 +7,13 @@ nothing a sender wrote can drive the reader's terminal.
 from __future__ import annotations
 
 import collections
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from alertarchive.archive import timestamps
 from alertarchive.archive.safetext import printable
 from alertarchive.browse import catalog, why
 from alertarchive.browse.alerts import Alert, alerts
@@ -65,7 +67,7 @@ def print_notification(
     """`show`: the stored metadata, then each alert with its labels and annotations."""
     fields = [
         ("object", entry.name),
-        ("received", f"{terminal.time(entry.received_at)} {terminal.zone_name}"),
+        ("received", zoned(terminal, entry.received_at)),
         ("status", "quarantined" if entry.quarantined else entry.status),
         ("receiver", entry.receiver),
         ("source", entry.source),
@@ -98,11 +100,11 @@ def _print_alert(terminal: Terminal, alert: Alert) -> None:
     # A quarantined body's alert status can be any text: escaped before it is padded.
     status = printable(alert.status)
     name = alert.labels.get("alertname", "(no alertname)")
-    ends = "" if alert.ends_at.startswith("0001-") else f" → {alert.ends_at}"
+    ends = "" if alert.ends_at.startswith("0001-") else f" → {moment(terminal, alert.ends_at)}"
     click.echo("")
     click.echo(
         f"  {terminal.status(f'{status:<8}', status)} {terminal.bold(printable(name))}  "
-        f"{printable(alert.starts_at)}{printable(ends)}  {printable(alert.fingerprint)}"
+        f"{moment(terminal, alert.starts_at)}{ends}  {printable(alert.fingerprint)}"
     )
     for key, value in sorted(alert.labels.items()):
         if key != "alertname":
@@ -111,6 +113,23 @@ def _print_alert(terminal: Terminal, alert: Alert) -> None:
         click.echo(f"    @{printable(key)}: {printable(value)}")
     if alert.generator_url:
         click.echo(f"    source: {printable(alert.generator_url)}")
+
+
+def moment(terminal: Terminal, text: str) -> str:
+    """An alert timestamp in the display zone (`2026-11-27 02:54:24 UTC`); as sent if invalid."""
+    parsed = timestamps.parse(text)
+    if parsed is None:
+        return printable(text)
+    try:
+        return zoned(terminal, parsed)
+    except (OverflowError, ValueError):  # the calendar's edges do not move to every zone
+        return printable(text)
+
+
+def zoned(terminal: Terminal, instant: datetime.datetime) -> str:
+    """An instant in the display zone, named by the zone's name at that instant (EST, EDT)."""
+    local = instant.astimezone(datetime.UTC if terminal.utc else None)
+    return f"{terminal.time(instant)} {'UTC' if terminal.utc else local.tzname() or 'local'}"
 
 
 def print_stats(terminal: Terminal, figures: Stats) -> None:

@@ -53,7 +53,15 @@ class CommandError(click.ClickException):
 
 
 class ArchiveCommands(click.Group):
-    """The command group; a UserError is one line, any other exception a bug's traceback."""
+    """The command group; a UserError is one line, any other exception a bug's traceback.
+
+    Every subcommand also takes the group's --archive and --utc/--local (global_options).
+    """
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not any(param.name == "archive_url" for param in cmd.params):
+            cmd.params.extend(global_options())
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -92,14 +100,24 @@ class App:
     """What every command shares: the archive, how to print, the clock."""
 
     def __init__(self, archive_url: str, utc: bool) -> None:
-        self.archive_url = archive_url
-        colour = _stdout_is_a_terminal() and not os.environ.get("NO_COLOR")
-        self.terminal = Terminal(colour=colour, utc=utc)
-        self.zone: datetime.tzinfo = (
-            datetime.UTC if utc else datetime.datetime.now().astimezone().tzinfo
-        )
         self.now = datetime.datetime.now(datetime.UTC)
         self.progress = Progress(sys.stderr)
+        self.configure(archive_url, utc)
+
+    def configure(self, archive_url: str | None = None, utc: bool | None = None) -> None:
+        """Set the archive and the time zone (a subcommand's --archive/--utc override the group's).
+
+        Only before the command has opened the archive: called while its options are parsed.
+        """
+        if archive_url is not None:
+            self.archive_url = archive_url
+        if utc is not None:
+            self.utc = utc
+            colour = _stdout_is_a_terminal() and not os.environ.get("NO_COLOR")
+            self.terminal = Terminal(colour=colour, utc=utc)
+            self.zone: datetime.tzinfo = (
+                datetime.UTC if utc else datetime.datetime.now().astimezone().tzinfo
+            )
 
     @functools.cached_property
     def archive(self) -> Archive:
@@ -151,6 +169,51 @@ class App:
 
 
 pass_app = click.make_pass_decorator(App)
+
+_ARCHIVE_HELP = (
+    "gs://BUCKET[/PREFIX] (Application Default Credentials) or a local archive directory."
+)
+_UTC_HELP = "Show and read times in UTC or local time."
+
+
+def _override(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A subcommand's --archive/--utc/--local, given after its name: it wins over the group's."""
+    if value is None:
+        return
+    app = ctx.find_object(App)
+    if app is None:  # --help: nothing to configure
+        return
+    if param.name == "archive_url":
+        app.configure(archive_url=value)
+    else:
+        app.configure(utc=value)
+        params.set_clock(ctx, app.clock)
+
+
+def global_options() -> list[click.Parameter]:
+    """--archive and --utc/--local for a subcommand, so `list --utc` works like `--utc list`.
+
+    Eager, so --utc is in effect before --since/--until are read; not from ARCHIVE_URL,
+    which the group's --archive already reads (the group's value stands unless given here).
+    """
+    return [
+        click.Option(
+            ["--archive", "archive_url"],
+            metavar="URL",
+            is_eager=True,
+            expose_value=False,
+            callback=_override,
+            help=_ARCHIVE_HELP + " [default: ARCHIVE_URL or ./archive]",
+        ),
+        click.Option(
+            ["--utc/--local", "utc"],
+            default=None,
+            is_eager=True,
+            expose_value=False,
+            callback=_override,
+            help=_UTC_HELP,
+        ),
+    ]
 
 
 def window_options(default_since: str | None) -> Callable:
@@ -241,10 +304,9 @@ def _filters(options: dict[str, Any]) -> Filters:
     default=DEFAULT_ARCHIVE_URL,
     show_default=True,
     metavar="URL",
-    help="gs://BUCKET[/PREFIX] (Application Default Credentials) or a local archive directory. "
-    "Env: ARCHIVE_URL.",
+    help=_ARCHIVE_HELP + " Env: ARCHIVE_URL.",
 )
-@click.option("--utc/--local", default=False, help="Show and read times in UTC or local time.")
+@click.option("--utc/--local", default=False, help=_UTC_HELP)
 @click.version_option(__version__, prog_name="alertarchive")
 @click.pass_context
 def cli(ctx: click.Context, archive_url: str, utc: bool) -> None:

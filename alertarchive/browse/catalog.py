@@ -319,6 +319,39 @@ def _receiver_matches(stored: str, wanted: str) -> bool:
     return stored == wanted or re.sub(r"\\(.)", r"\1", stored) == wanted
 
 
+def case_hints(listed: Sequence[Entry], filters: Filters) -> list[str]:
+    """Lines for the filter values that would match `listed` only in another case.
+
+    One for each --alertname/--receiver/--source value that matches nothing as typed but
+    differs only in case from a stored value (filters stay case-sensitive). Decided from
+    the metadata (no body is read), so a name cut to the metadata's size bound gives no hint.
+    """
+    fields: list[tuple[str, tuple[str, ...], Callable[[Entry], Iterable[str]], Any]] = [
+        ("--alertname", filters.alertnames, lambda entry: entry.alertnames, str.__eq__),
+        ("--receiver", filters.receivers, lambda entry: (entry.receiver,), _receiver_matches),
+        ("--source", filters.sources, lambda entry: (entry.source,), str.__eq__),
+    ]
+    hints = []
+    for option, wanted_values, values_of, matches in fields:
+        if not wanted_values:
+            continue
+        present = list(dict.fromkeys(value for entry in listed for value in values_of(entry)))
+        for wanted in wanted_values:
+            if any(matches(value, wanted) for value in present):
+                continue
+            folded = wanted.casefold()
+            near = [value for value in present if matches(value.casefold(), folded)]
+            if near:
+                shown = ", ".join(near[:5]) + (
+                    f" and {len(near) - 5} more" if len(near) > 5 else ""
+                )
+                hints.append(
+                    f"{option} {wanted} matches nothing in the window (filters are "
+                    f"case-sensitive); it differs only in case from {shown}"
+                )
+    return hints
+
+
 class Catalog:
     """Lists, filters and reads one archive, with a thread pool for the slow parts."""
 
@@ -333,6 +366,8 @@ class Catalog:
         self._everything: list[Entry] | None = None
         # Appended to from the pool's threads (list.append is atomic).
         self.notices: list[Notice] = []
+        # Filter values that match nothing but would in another case (case_hints).
+        self.hints: list[str] = []
 
     def prefixes(self, span: timewindow.Window, kind: str) -> list[str]:
         """The partitions to list for a window (see timewindow.prefixes)."""
@@ -354,6 +389,7 @@ class Catalog:
         prefixes = self.prefixes(span, kind)
         listed = [entry for entry in self._list(prefixes) if entry.received_at in span]
         listed.sort(key=lambda entry: (entry.received_at, entry.name), reverse=True)
+        self.hints.extend(case_hints(listed, filters))
         return self._filter(listed, filters, limit)
 
     def _list(self, prefixes: Sequence[str]) -> list[Entry]:

@@ -90,6 +90,8 @@ def _report_notices(ctx: click.Context) -> None:
         return
     for line in text.notice_lines(app.catalog.notices):
         click.echo(f"alertarchive: {printable(line)}", err=True)
+    for line in dict.fromkeys(app.catalog.hints):
+        click.echo(f"alertarchive: {printable(line)}", err=True)
 
 
 def _stdout_is_a_terminal() -> bool:

@@ -27,7 +27,7 @@ from alertarchive.archive.storage import (
     open_archive,
     parse_archive_url,
 )
-from alertarchive.browse import export, params, replay, report, text, timewindow, why
+from alertarchive.browse import export, history, params, replay, report, text, timewindow, why
 from alertarchive.browse.catalog import AmbiguousName, Catalog, Entry, Filters
 from alertarchive.browse.display import Terminal, counted
 from alertarchive.browse.errors import NoSuchObject, UserError, first_line
@@ -522,6 +522,68 @@ def why_command(
     wanted = dict(labels)
     explanation = why.explain(app.archive, app.window(since, until), alertname, wanted)
     text.print_why(app.terminal, explanation, wanted)
+
+
+@cli.command("history")
+@click.argument("alertname", required=False)
+@window_options("24h")
+@click.option(
+    "--fingerprint",
+    metavar="HEX",
+    help="The alert's fingerprint (16 hex digits, as `show` prints it) instead of ALERTNAME.",
+)
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    type=params.LABEL,
+    metavar="KEY=VALUE",
+    help="Only the alert carrying all these labels (repeatable).",
+)
+@pass_app
+def history_command(
+    app: App,
+    alertname: str | None,
+    since: timewindow.Moment,
+    until: timewindow.Moment | None,
+    fingerprint: str | None,
+    labels: tuple[tuple[str, str], ...],
+) -> None:
+    """One alert's history: each notification that carried it, what changed, its episodes.
+
+    Select the alert by ALERTNAME (and --label to tell it from others of that name) or by
+    --fingerprint. An episode with no resolved notification says which cause is likely:
+    muted (from the event recorder's events), send_resolved off, or still firing.
+
+    \b
+    Examples:
+      alertarchive history KubePodCrashLooping --label pod=api-7d9f --since 7d
+      alertarchive history --fingerprint 4eaea61d9291a3b1
+    """  # noqa: D301
+    if (alertname is None) == (fingerprint is None):
+        raise click.UsageError("give ALERTNAME (with --label) or --fingerprint, not both")
+    span = app.window(since, until)
+    every = app.catalog.entries(span)
+    carrying = [e for e in every if alertname is None or alertname in e.alertnames]
+    found = history.timelines(
+        span,
+        carrying,
+        app.catalog.documents(carrying),
+        fingerprint=fingerprint.lower() if fingerprint else None,
+        alertname=alertname,
+        labels=dict(labels),
+        resolving_receivers={e.receiver for e in every if e.status == "resolved"},
+        mutes=history.mutes(app.archive, span),
+    )
+    wanted = fingerprint or text.history_subject_of(alertname or "", dict(labels))
+    if not found:
+        raise NoSuchObject(f"no notification in the window carried {wanted}")
+    if len(found) > 1:
+        raise CommandError(
+            f"{counted(len(found), 'alert')} match {wanted}: add --label or give --fingerprint",
+            text.history_candidate_lines(found),
+        )
+    text.print_history(app.terminal, found[0])
 
 
 @cli.command("report")

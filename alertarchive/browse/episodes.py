@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from alertarchive.archive import timestamps
@@ -91,7 +91,7 @@ def histories(
             starts_at = parse_time(alert.starts_at)
             if starts_at is None:
                 continue
-            fingerprint = _fingerprint(alert.fingerprint, labels)
+            fingerprint = fingerprint_of(alert.fingerprint, labels)
             history = by_fingerprint.setdefault(fingerprint, AlertHistory(fingerprint, labels))
             if fingerprint not in seen_here:
                 history.notifications += 1
@@ -113,6 +113,28 @@ def histories(
     return result
 
 
+def split_labels(
+    label_sets: Sequence[Mapping[str, str]],
+) -> tuple[dict[str, str], list[str]]:
+    """What a group of alerts shares, and what tells them apart.
+
+    Returns:
+        The labels every set carries with the same value (for a header), and the sorted keys
+        that differ between sets, or that some sets lack: the ones each row must show.
+    """
+    if not label_sets:
+        return {}, []
+    keys = set().union(*(labels.keys() for labels in label_sets))
+    shared = {
+        key: label_sets[0][key]
+        for key in sorted(keys)
+        if all(key in labels and labels[key] == label_sets[0].get(key) for labels in label_sets)
+    }
+    if len(label_sets) == 1:
+        return shared, []
+    return shared, sorted(keys - shared.keys())
+
+
 def parse_time(value: Any) -> datetime.datetime | None:
     """An alert timestamp as an aware instant; None for Go's zero time or an invalid one.
 
@@ -125,7 +147,8 @@ def parse_time(value: Any) -> datetime.datetime | None:
     return moment
 
 
-def _fingerprint(value: str, labels: Mapping[str, str]) -> str:
+def fingerprint_of(value: str, labels: Mapping[str, str]) -> str:
+    """The alert's fingerprint as sent, or one made from its labels when the sender gave none."""
     if value:
         return value
     # Senders other than Alertmanager may omit it; the labels identify the alert all the same.

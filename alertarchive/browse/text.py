@@ -15,10 +15,11 @@ import click
 
 from alertarchive.archive import timestamps
 from alertarchive.archive.safetext import printable
-from alertarchive.browse import catalog, why
+from alertarchive.browse import catalog, history, why
 from alertarchive.browse.alerts import Alert, alerts
 from alertarchive.browse.catalog import Entry, Notice
 from alertarchive.browse.display import Terminal, counted
+from alertarchive.browse.episodes import split_labels
 from alertarchive.browse.stats import Stats
 
 # An ambiguous name lists this many of the objects it matches.
@@ -252,3 +253,103 @@ def print_why(terminal: Terminal, explanation: why.Explanation, labels: dict[str
     if not explanation.has_events:
         click.echo("")
         click.echo(why.RECORDER_HOWTO)
+
+
+def history_subject(timeline: history.AlertTimeline) -> str:
+    """`HighLatency{instance=api-1,severity=critical}`: the alert as people name it."""
+    others = ",".join(
+        f"{key}={value}" for key, value in sorted(timeline.labels.items()) if key != "alertname"
+    )
+    return (timeline.alertname or "(no alertname)") + (f"{{{others}}}" if others else "")
+
+
+def change_lines(terminal: Terminal, change: history.Change) -> str:
+    """One change as a diff line: `+ key=value`, `- key=value`, `~ field: before → after`."""
+    prefix = {"label": "", "annotation": "@"}.get(change.field)
+    if prefix is not None:
+        name = f"{prefix}{change.key}"
+        if change.before is None:
+            return f"+ {printable(name)}: {printable(change.after or '')}"
+        if change.after is None:
+            return f"- {printable(name)}: {printable(change.before)}"
+        return f"~ {printable(name)}: {printable(change.before)} → {printable(change.after)}"
+
+    def shown(value: str | None) -> str:
+        if value is None or value.startswith("0001-01-01T00:00:00"):
+            return "(none)"
+        return (
+            moment(terminal, value) if change.field in ("startsAt", "endsAt") else printable(value)
+        )
+
+    return f"~ {change.field}: {shown(change.before)} → {shown(change.after)}"
+
+
+def print_history(terminal: Terminal, timeline: history.AlertTimeline) -> None:
+    """`history`: the alert, its episodes with durations, then each notification and its diff."""
+    window = timeline.window
+    click.echo(
+        f"{terminal.bold(printable(history_subject(timeline)))}  fingerprint "
+        f"{printable(timeline.fingerprint)}"
+    )
+    click.echo(
+        f"{terminal.time(window.start)} → {terminal.time(window.end)} {terminal.zone_name}: "
+        f"{counted(len(timeline.sightings), 'notification')}, "
+        f"{counted(len(timeline.episodes), 'episode')}"
+    )
+    click.echo(f"\n{terminal.bold('EPISODES')}")
+    rows = []
+    for episode in timeline.episodes:
+        lasted = history.duration_text(episode.duration(window.end))
+        rows.append(
+            [
+                terminal.time(episode.starts_at),
+                terminal.time(episode.ends_at) if episode.ends_at else "no resolved notification",
+                lasted if episode.resolved else f"{lasted}+",
+                str(episode.notifications),
+                episode.unresolved_why,
+            ]
+        )
+    for line in terminal.table(
+        ["STARTED", "RESOLVED", "LASTED", "NOTIFICATIONS", "WHY NOT RESOLVED"], rows
+    ):
+        click.echo(f"  {line}")
+    click.echo(f"\n{terminal.bold('NOTIFICATIONS')}")
+    for sighting in timeline.sightings:
+        reason = f"  ({printable(sighting.reason)})" if sighting.reason else ""
+        click.echo(
+            f"  {terminal.time(sighting.received_at)}  "
+            f"{terminal.status(f'{printable(sighting.status):<8}', sighting.status)}  "
+            f"to {printable(sighting.receiver)}  from {printable(sighting.source)}{reason}  "
+            f"{sighting.short_id}"
+        )
+        if sighting.first:
+            click.echo(
+                "      first in the window: firing since "
+                f"{moment(terminal, sighting.alert.starts_at)}"
+            )
+            for key, value in sorted(sighting.alert.annotations.items()):
+                click.echo(f"      @{printable(key)}: {printable(value)}")
+            if sighting.alert.generator_url:
+                click.echo(f"      generatorURL: {printable(sighting.alert.generator_url)}")
+        elif sighting.same_body_as_previous:
+            click.echo("      the same body again (an HA peer, another source or a later hour)")
+        elif not sighting.changes:
+            click.echo("      no change")
+        for change in sighting.changes:
+            click.echo(f"      {change_lines(terminal, change)}")
+
+
+def history_subject_of(alertname: str, labels: dict[str, str]) -> str:
+    """`Name{k=v}` for what `history` was asked about."""
+    wanted = ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+    return printable(alertname + (f"{{{wanted}}}" if wanted else ""))
+
+
+def history_candidate_lines(found: Sequence[history.AlertTimeline]) -> list[str]:
+    """Under an ambiguous `history`: each alert's fingerprint and the labels that tell it apart."""
+    _, distinct = split_labels([timeline.labels for timeline in found])
+    return [
+        f"  {printable(timeline.fingerprint)}  "
+        + printable(",".join(f"{key}={timeline.labels.get(key, '')}" for key in distinct))
+        for timeline in found[:CANDIDATES_SHOWN]
+    ] + ([f"  … and {len(found) - CANDIDATES_SHOWN} more"] if len(found) > CANDIDATES_SHOWN else [])

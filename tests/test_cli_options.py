@@ -15,6 +15,19 @@ def scenario(tmp_path_factory):
     return build_scenario(tmp_path_factory.mktemp("archive"))
 
 
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch, scenario):
+    """Every run at one instant, so outputs with durations (stats, why) compare equal."""
+    initialise = cli_module.App.__init__
+    at = scenario.now + datetime.timedelta(minutes=1)
+
+    def frozen(self, *args, **kwargs):
+        initialise(self, *args, **kwargs)
+        self.now = at
+
+    monkeypatch.setattr(cli_module.App, "__init__", frozen)
+
+
 @pytest.fixture
 def local_zone(monkeypatch):
     """A local zone far from UTC, so --utc and --local read and show times differently."""

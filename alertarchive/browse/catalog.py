@@ -116,7 +116,10 @@ class Entry:
         return self.sha256[:12]
 
     def record(self) -> dict[str, Any]:
-        """The entry as JSON-ready fields (for --json and export)."""
+        """The entry as JSON-ready fields: one line of `list --json` and of `export` (NDJSON).
+
+        Described by schemas/archived-notification-record.schema.json (keys in this order).
+        """
         return {
             "name": self.name,
             "received_at": self.received_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),

@@ -47,9 +47,12 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def notification_rows(entries: Iterable[Entry]) -> Iterator[dict[str, Any]]:
-    """One row per notification, from metadata only."""
+    """One row per notification, from metadata only: Entry.record, as `list --json` writes.
+
+    schemas/archived-notification-record.schema.json; CSV writes NOTIFICATION_COLUMNS of it.
+    """
     for entry in entries:
-        yield {key: entry.record()[key] for key in NOTIFICATION_COLUMNS}
+        yield entry.record()
 
 
 def alert_rows(

@@ -2,7 +2,10 @@
 
 Starts a fake kube-state-metrics, the function (functions-framework, archiving to
 ./demo-archive), Debian's Alertmanager and Prometheus with examples/rules/cronjob-failed.rules.yml,
-fails a CronJob's Job and clears it again, and prints what was archived with the CLI. Then it
+fails a CronJob's Job and clears it again, and prints what was archived with the CLI. With
+Alertmanager 0.33+ unpacked (scripts/install-newer-alertmanagers.sh) it then starts one with the
+event recorder, silences one alert and inhibits another, and prints `alertarchive why` for both
+(with only 0.25, it says how to get 0.33). Then it
 keeps everything running, printing each new notification as it lands, until Ctrl-C (or exits
 at once with --once). Everything binds to 127.0.0.1; Ctrl-C stops every process it started.
 
@@ -30,7 +33,7 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the stack helpers live with the end-to-end tests
 
 from alertarchive.archive.storage.local import LocalArchive  # noqa: E402
-from tests.e2e import stack  # noqa: E402
+from tests.e2e import event_recorder, stack  # noqa: E402
 from tests.e2e.fake_kube_state_metrics import FakeKubeStateMetrics  # noqa: E402
 from tests.support.processes import ServedFunction  # noqa: E402
 
@@ -38,6 +41,8 @@ RULE_FILE = stack.CRONJOB_RULE_FILE
 SOURCE = "demo"
 NAMESPACE, JOB_NAME = "batch", "nightly-backup-29012345"
 WAIT_SECONDS = 60
+# The event recorder's objects that say why the silenced and the inhibited alert were quiet.
+MUTE_OBJECTS = ("/silenceMutedAlert-CPUThrottlingHigh-", "/inhibitionMutedAlert-KubeJobFailed-")
 
 
 class Interrupted(Exception):
@@ -86,8 +91,12 @@ class Demo:
         function: ServedFunction,
         alertmanager: stack.Alertmanager,
         prometheus: stack.Prometheus,
+        workdir: pathlib.Path,
+        started: list[stack.Startable],
     ) -> None:
         self.archive_dir = archive_dir
+        self.workdir = workdir
+        self.started = started  # servers started later join it, so they are stopped too
         self.archive = LocalArchive(archive_dir)
         self.exporter = exporter
         self.function = function
@@ -124,6 +133,7 @@ class Demo:
             f"({counters.requests_failed} failed requests). The archive holds:\n"
         )
         self._show_archive(firing, resolved)
+        self._explain_quiet_alerts()
 
     def follow(self) -> None:
         """Keep running and print every new archived notification until Ctrl-C."""
@@ -143,6 +153,63 @@ class Demo:
             for name in sorted(self._archived_names() - self.seen):
                 self.seen.add(name)
                 print(f"  archived {name}")
+
+    def _explain_quiet_alerts(self) -> None:
+        """On Alertmanager 0.33+, silence one alert and inhibit another; `why` explains both."""
+        release = event_recorder.recorder_release()
+        if release is None or not release.installed():
+            print(
+                "3. Why wasn't I paged? Needs Alertmanager 0.33+ and its event recorder, not found"
+                f"{f' at {release.binary}' if release else ''}.\n"
+                "   scripts/install-newer-alertmanagers.sh unpacks Debian sid's 0.33.1 there "
+                "(no system package changes);\n   then run `make demo` again."
+            )
+            return
+        since = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        config = event_recorder.recorder_config(self.function.url, SOURCE)
+        alertmanager = event_recorder.recording_alertmanager(self.workdir, release, config)
+        self.started.append(alertmanager)
+        alertmanager.start()
+        print(
+            f"3. Why wasn't I paged? Alertmanager {release.version} runs with "
+            f"{event_recorder.FEATURE_FLAG}\n"
+            f"   ({alertmanager.url}); its event recorder posts to /-/events/{SOURCE}. "
+            "A silence on\n   CPUThrottlingHigh{namespace=web} by "
+            f'{event_recorder.SILENCE_AUTHOR} ("{event_recorder.SILENCE_COMMENT}"),\n'
+            "   and KubeNodeNotReady on node-a inhibits KubeJobFailed on node-a "
+            "(equal: [node]) …"
+        )
+        event_recorder.start_scenario(alertmanager)
+        self._wait_for_events(MUTE_OBJECTS)
+        archive = _display_path(self.archive_dir)
+        for alertname, label in (
+            ("CPUThrottlingHigh", "namespace=web"),
+            ("KubeJobFailed", "node=node-a"),
+        ):
+            arguments = [
+                "why",
+                alertname,
+                "--label",
+                label,
+                "--since",
+                f"{since:%Y-%m-%dT%H:%M:%SZ}",
+            ]
+            command = ["alertarchive", "--archive", archive, *arguments]
+            print(f"$ {' '.join(command)}")
+            subprocess.run(_cli_argv(command[1:]), cwd=REPO, check=True)
+            print()
+        # What the recording Alertmanager notified is part of this story, not news to follow.
+        self.seen |= self._archived_names()
+
+    def _wait_for_events(self, markers: tuple[str, ...]) -> None:
+        started = time.monotonic()
+        while time.monotonic() - started < WAIT_SECONDS:
+            names = [stored.name for stored in self.archive.objects("events/")]
+            if all(any(marker in name for name in names) for marker in markers):
+                print(f"   recorded after {time.monotonic() - started:.1f} s\n")
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"events {markers} not archived within {WAIT_SECONDS} s")
 
     def _wait_for_new_object(self) -> str:
         started = time.monotonic()
@@ -203,7 +270,7 @@ def _running_stack(archive_dir: pathlib.Path, workdir: pathlib.Path) -> Iterator
         for server in (function, alertmanager, prometheus):
             started.append(server)
             server.start()
-        yield Demo(archive_dir, exporter, function, alertmanager, prometheus)
+        yield Demo(archive_dir, exporter, function, alertmanager, prometheus, workdir, started)
     finally:
         # A second Ctrl-C must not cut the clean-up short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -45,10 +45,11 @@ def recorder_release() -> versions.Release | None:
     return newer[-1] if newer else None
 
 
-def recorder_config(function_url: str, source: str, token: str) -> dict[str, Any]:
-    """Notifications to FUNCTION/SOURCE and events to FUNCTION/-/events/SOURCE, both with token."""
-    auth = {"authorization": {"credentials": token}}
-    receiver = stack.webhook_receiver("archive", f"{function_url}/{source}", http_config=auth)
+def recorder_config(function_url: str, source: str, token: str | None = None) -> dict[str, Any]:
+    """Notifications to FUNCTION/SOURCE and events to FUNCTION/-/events/SOURCE, both with token
+    when one is given (the demo's local function takes none)."""
+    auth = {"http_config": {"authorization": {"credentials": token}}} if token else {}
+    receiver = stack.webhook_receiver("archive", f"{function_url}/{source}", **auth)
     return {
         "route": {
             "receiver": "archive",
@@ -58,7 +59,7 @@ def recorder_config(function_url: str, source: str, token: str) -> dict[str, Any
         "receivers": [receiver],
         "inhibit_rules": [INHIBIT_RULE],
         "event_recorder": {
-            "webhook_outputs": [{"url": f"{function_url}/-/events/{source}", "http_config": auth}]
+            "webhook_outputs": [{"url": f"{function_url}/-/events/{source}", **auth}]
         },
     }
 

@@ -15,6 +15,7 @@ import urllib.request
 
 import pytest
 
+from tests.e2e import event_recorder
 from tests.support.processes import REPO
 
 pytestmark = pytest.mark.e2e
@@ -150,4 +151,10 @@ def test_demo_fires_resolves_and_shows_the_archive_then_follows_until_ctrl_c(dem
     assert "$ alertarchive --archive" in transcript
     assert '"status": "resolved"' in transcript
     assert re.search(r"^  archived alerts/\S+/firing-KubeJobFailed-", transcript, re.MULTILINE)
+    recorder = event_recorder.recorder_release()
+    if recorder and recorder.installed():
+        assert "CPUThrottlingHigh{namespace=web}: not sent: muted by silence " in transcript
+        assert "KubeJobFailed{node=node-a}: not sent: inhibited by KubeNodeNotReady (" in transcript
+    else:
+        assert "scripts/install-newer-alertmanagers.sh unpacks Debian sid's 0.33.1" in transcript
     assert [pid for pid, started in children.items() if still_running(pid, started)] == []

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from alertarchive.archive import timestamps
+from alertarchive.browse import display
 from alertarchive.browse.alerts import alerts
 
 DEFAULT_FLAP_EPISODES = 3
@@ -111,6 +112,63 @@ def histories(
         history.episodes.sort(key=lambda episode: episode.starts_at)
     result.sort(key=lambda history: (history.episodes[0].starts_at, history.alertname))
     return result
+
+
+@dataclasses.dataclass(frozen=True)
+class RowLabels:
+    """An alert's labels (besides alertname) as a row shows them, among alerts of its name."""
+
+    distinct: list[str]  # `key=value` pairs that tell it from the others: always shown whole
+    shared: list[str]  # pairs every alert of its name carries: a header's, cut first
+
+    def text(self, limit: int | None = None) -> str:
+        """The distinct pairs whole, then the shared ones, cut to fit `limit` columns if need be."""
+        distinct, shared = ",".join(self.distinct), ",".join(self.shared)
+        if not distinct:
+            return display.fit(shared, limit) if limit else shared
+        if not shared:
+            return distinct
+        room = limit - display.width(distinct) - 3 if limit else None
+        if room is None:
+            return f"{distinct} | {shared}"
+        return f"{distinct} | {display.fit(shared, room)}" if room >= 2 else f"{distinct} | …"
+
+    def cell(self, limit: int) -> str:
+        """For a table whose header names the shared labels: only what differs, never cut."""
+        return ",".join(self.distinct) or display.fit(",".join(self.shared), limit)
+
+
+def row_labels(histories: Sequence[AlertHistory]) -> dict[str, RowLabels]:
+    """Per fingerprint, which labels tell the alert apart from the others of its alertname."""
+    by_name: dict[str, list[AlertHistory]] = {}
+    for history in histories:
+        by_name.setdefault(history.alertname, []).append(history)
+    rows = {}
+    for group in by_name.values():
+        others = [{k: v for k, v in h.labels.items() if k != "alertname"} for h in group]
+        shared, distinct = split_labels(others)
+        for history, labels in zip(group, others, strict=True):
+            rows[history.fingerprint] = RowLabels(
+                [f"{key}={labels[key]}" for key in distinct if key in labels],
+                [f"{key}={value}" for key, value in shared.items()],
+            )
+    return rows
+
+
+def shared_by_name(histories: Sequence[AlertHistory]) -> dict[str, list[str]]:
+    """For each alertname with several alerts: the `key=value` pairs all of them carry."""
+    by_name: dict[str, list[AlertHistory]] = {}
+    for history in histories:
+        by_name.setdefault(history.alertname, []).append(history)
+    return {
+        name: [
+            f"{k}={v}"
+            for k, v in split_labels([h.labels for h in group])[0].items()
+            if k != "alertname"
+        ]
+        for name, group in by_name.items()
+        if len(group) > 1
+    }
 
 
 def split_labels(

@@ -19,13 +19,15 @@ from alertarchive.browse import catalog, history, why
 from alertarchive.browse.alerts import Alert, alerts
 from alertarchive.browse.catalog import Entry, Notice
 from alertarchive.browse.display import Terminal, counted
-from alertarchive.browse.episodes import split_labels
+from alertarchive.browse.episodes import AlertHistory, row_labels, shared_by_name, split_labels
 from alertarchive.browse.stats import Stats
 
 # An ambiguous name lists this many of the objects it matches.
 CANDIDATES_SHOWN = 10
 # An unreadable object is named; past this many, the rest are counted.
 NOTICES_NAMED = 5
+# Labels of an alert alone of its name are cut to this many columns in `stats` tables.
+LABELS_SHOWN = 60
 
 
 def print_entries(terminal: Terminal, entries: Sequence[Entry], quarantined: bool) -> None:
@@ -161,6 +163,8 @@ def print_stats(terminal: Terminal, figures: Stats) -> None:
             for name, count in figures.by_alertname.most_common()
         ],
     )
+    labels = row_labels(figures.histories)
+    shared = shared_by_name(figures.histories)
     _section(
         terminal,
         "NOISIEST ALERTS",
@@ -168,12 +172,13 @@ def print_stats(terminal: Terminal, figures: Stats) -> None:
         [
             [
                 h.alertname or "-",
-                ",".join(h.other_labels),
+                labels[h.fingerprint].cell(LABELS_SHOWN),
                 str(h.notifications),
                 str(len(h.episodes)),
             ]
             for h in figures.noisiest
         ],
+        _shared_lines(shared, figures.noisiest),
     )
     _section(
         terminal,
@@ -182,21 +187,41 @@ def print_stats(terminal: Terminal, figures: Stats) -> None:
         [
             [
                 h.alertname or "-",
-                ",".join(h.other_labels),
+                labels[h.fingerprint].cell(LABELS_SHOWN),
                 str(len(h.episodes)),
                 "firing" if h.episodes[-1].open else "resolved",
             ]
             for h in figures.flapping
         ],
+        _shared_lines(shared, figures.flapping),
     )
 
 
-def _section(terminal: Terminal, title: str, headers: list[str], rows: list[list[str]]) -> None:
+def _shared_lines(shared: dict[str, list[str]], rows: Sequence[AlertHistory]) -> list[str]:
+    """Above a table: what every alert of a name carries, so its rows show only what differs."""
+    names = dict.fromkeys(h.alertname for h in rows if h.alertname in shared)
+    return [
+        f"{name or '-'}: every alert of this name carries "
+        + (",".join(shared[name]) or "no other label")
+        for name in names
+    ]
+
+
+def _section(
+    terminal: Terminal,
+    title: str,
+    headers: list[str],
+    rows: list[list[str]],
+    notes: Sequence[str] = (),
+) -> None:
     click.echo(f"\n{terminal.bold(title)}")
     if not rows:
         click.echo("  (none)")
         return
-    limits = [40, 60, None, None][: len(headers)]
+    for note in notes:
+        click.echo(f"  {printable(note)}")
+    # The labels cell is cut (or not) by RowLabels.cell: what tells rows apart is never cut.
+    limits = [40, None if headers[1] == "LABELS" else 60, None, None][: len(headers)]
     for line in terminal.table(headers, rows, limits):
         click.echo(f"  {line}")
 

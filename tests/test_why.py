@@ -162,3 +162,9 @@ def test_the_why_command_without_events_says_how_to_enable_them(monkeypatch, tmp
     assert result.exit_code == 0, result.output
     assert "--enable-feature=event-recorder" in result.output
     assert "webhook_outputs:" in result.output
+
+
+def test_one_delivery_is_said_in_the_singular(archive):
+    explanation = why.explain(archive, WINDOW, "KubeNodeNotReady")
+
+    assert explanation.verdict.startswith("notified: 1 delivery recorded, the last at ")

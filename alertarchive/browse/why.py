@@ -314,7 +314,8 @@ def _verdict(steps: Sequence[Step], has_events: bool) -> str:
         return f"not sent since {last_delivery:%Y-%m-%d %H:%M:%S}Z: {quiet[-1].text}"
     if delivered:
         return (
-            f"notified: {len(delivered)} deliveries recorded, the last at "
+            f"notified: {len(delivered)} {'delivery' if len(delivered) == 1 else 'deliveries'} "
+            "recorded, the last at "
             f"{last_delivery:%Y-%m-%d %H:%M:%S}Z ({delivered[-1].text})"
         )
     if any(step.what == "grouped" for step in steps):

@@ -513,3 +513,77 @@ def test_healthz_spelled_with_extra_slashes_is_404_not_a_source_called_healthz(
     assert response.status_code == 404
     assert "/-/ready" in response.text
     assert not archive_dir.exists()
+
+
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        (
+            b"not json at all \x00\xff\xfe",
+            "body is not JSON: invalid UTF-8 (0xff) at byte 17 (line 1, column 18)",
+        ),
+        (
+            b'{"receiver":"team-a",x}',
+            "body is not JSON: unexpected character 'x' where a key (a \"double-quoted\" string)"
+            " should be at byte 21 (line 1, column 22)",
+        ),
+        (
+            '{"receiver":"équipe",}'.encode(),
+            "body is not JSON: a ',' before a closing bracket (no trailing commas in JSON)"
+            " at byte 21 (line 1, column 21)",
+        ),
+        (
+            b'{\n  "status": "firing",\n  "alerts" []\n}',
+            "body is not JSON: unexpected character '[' where a ':' should follow the key"
+            " at byte 35 (line 3, column 12)",
+        ),
+        (
+            b'{"status":"firing"',
+            "body is not JSON: the body ends in the middle of a JSON value (cut short?)"
+            " at byte 18 (line 1, column 19)",
+        ),
+        (
+            b'{"a":1} {"b":2}',
+            "body is not JSON: more after the end of the JSON value (a body is "
+            "one JSON object) at byte 8 (line 1, column 9)",
+        ),
+        (
+            b"\xef\xbb\xbf{}",
+            "body is not JSON: it starts with a byte order mark (U+FEFF), which "
+            "JSON does not allow",
+        ),
+        (b"", "body is not JSON: it is empty"),
+        (b" \n", "body is not JSON: it is only whitespace"),
+    ],
+)
+def test_a_body_that_is_not_json_is_answered_and_logged_in_our_words(
+    client, capfd, archive_dir, body, reason
+):
+    response = client.post("/", data=body, headers=AUTH)
+
+    assert response.status_code == 400
+    assert response.get_data(as_text=True) == reason + "\n"
+    [line] = [
+        json.loads(line) for line in capfd.readouterr().out.splitlines() if "httpRequest" in line
+    ]
+    assert line["reason"] == reason
+    assert "orjson" not in reason and "(char " not in reason
+    [quarantined] = stored_bodies(archive_dir, "quarantine")
+    metadata = json.loads(quarantined.with_name(quarantined.name + ".meta").read_text())
+    assert json.loads(metadata["validation_errors"]) == [reason]
+
+
+def test_an_event_recorder_body_that_is_not_json_is_answered_in_our_words(client, capfd):
+    events_auth = {**AUTH, "User-Agent": "Alertmanager/0.33.0"}
+    response = client.post("/-/events", data=b'{"kind": nul}', headers=events_auth)
+
+    reason = (
+        "body is not JSON: an unknown word (the only words in JSON are true, false and null)"
+        " at byte 9 (line 1, column 10)"
+    )
+    assert response.status_code == 400
+    assert response.get_data(as_text=True) == reason + "\n"
+    [line] = [
+        json.loads(line) for line in capfd.readouterr().out.splitlines() if "httpRequest" in line
+    ]
+    assert line["reason"] == reason

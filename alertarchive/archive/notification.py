@@ -37,11 +37,11 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 def _parse_with_stdlib(body: bytes, orjson_error: orjson.JSONDecodeError) -> Any:
     reason = str(orjson_error)
     if "64-bit" not in reason and "infinity when parsed as double" not in reason:
-        raise NotJsonObject(f"body is not valid JSON: {_short(reason)}") from None
+        raise NotJsonObject(not_json(body, orjson_error)) from None
     try:
         document = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as error:
-        raise NotJsonObject(f"body is not valid JSON: {_short(str(error))}") from None
+        raise NotJsonObject(f"body is not JSON: {_short(str(error))}") from None
     # json.loads takes a lone surrogate escape ("\\udfff"), which orjson refuses and Go never
     # writes; such a string cannot be encoded as UTF-8, so keeping the document would fail
     # later (schema, object name, metadata) with a 500 on every retry. Refusing it here
@@ -50,12 +50,92 @@ def _parse_with_stdlib(body: bytes, orjson_error: orjson.JSONDecodeError) -> Any
         json.dumps(document, ensure_ascii=False).encode()
     except UnicodeEncodeError:
         raise NotJsonObject(
-            "body is not valid JSON: a string holds a lone UTF-16 surrogate escape "
+            "body is not JSON: a string holds a lone UTF-16 surrogate escape "
             "(\\ud800-\\udfff without its pair), which is not a character"
         ) from None
     except RecursionError:
-        raise NotJsonObject("body is not valid JSON: nested too deeply") from None
+        raise NotJsonObject("body is not JSON: nested too deeply") from None
     return document
+
+
+# orjson's reasons (JSONDecodeError.msg, by how they start), in the words a sender reads.
+_REASONS = (
+    (
+        "unexpected character, expected a JSON value",
+        "unexpected character {char} where a value should be",
+    ),
+    (
+        "unexpected character, expected a string key",
+        'unexpected character {char} where a key (a "double-quoted" string) should be',
+    ),
+    (
+        "unexpected character, expected ':'",
+        "unexpected character {char} where a ':' should follow the key",
+    ),
+    (
+        "unexpected character, expected ','",
+        "unexpected character {char} where a ',' or the closing bracket should be",
+    ),
+    ("unexpected character", "unexpected character {char}"),
+    ("trailing comma", "a ',' before a closing bracket (no trailing commas in JSON)"),
+    (
+        "invalid literal",
+        "an unknown word (the only words in JSON are true, false and null)",
+    ),
+    (
+        "unexpected content after document",
+        "more after the end of the JSON value (a body is one JSON object)",
+    ),
+    ("unexpected end of data", "the body ends in the middle of a JSON value (cut short?)"),
+    (
+        "unexpected control character",
+        "control character {char} inside a string (it must be escaped)",
+    ),
+    ("invalid escape", "invalid \\ escape in a string"),
+    ("no low surrogate", "a \\u escape of a lone UTF-16 surrogate in a string"),
+    ("invalid high surrogate", "a \\u escape of a lone UTF-16 surrogate in a string"),
+    ("no digit", "a number with a digit missing"),
+    ("number with leading zero", "a number with a leading zero"),
+    ("depth limit", "nested too deeply"),
+    ("recursion limit", "nested too deeply"),
+)
+
+
+def not_json(body: bytes, error: orjson.JSONDecodeError) -> str:
+    """Why orjson refused the body, in our words, at the byte (and line and column) it stopped.
+
+    `body is not JSON: unexpected character 'x' where a value should be at byte 17
+    (line 1, column 18)`; bytes count from 0, lines and columns (characters) from 1.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        invalid = f"0x{body[bad.start]:02x}"
+        return f"body is not JSON: invalid UTF-8 ({invalid}){_at(body, bad.start)}"
+    if text.startswith("\ufeff"):
+        return (
+            "body is not JSON: it starts with a byte order mark (U+FEFF), which JSON does not allow"
+        )
+    if not text.strip():
+        return f"body is not JSON: it is {'only whitespace' if body else 'empty'}"
+    position = min(max(error.pos, 0), len(text))
+    offset = len(text[:position].encode())
+    char = repr(text[position]) if position < len(text) else "end of body"
+    if position < len(text) and not text[position].isprintable():
+        char = f"U+{ord(text[position]):04X}"
+    reason = next(
+        (ours.format(char=char) for theirs, ours in _REASONS if error.msg.startswith(theirs)),
+        "invalid JSON",
+    )
+    return f"body is not JSON: {reason}{_at(body, offset)}"
+
+
+def _at(body: bytes, offset: int) -> str:
+    """` at byte N (line L, column C)` for a byte offset into body."""
+    line_start = body.rfind(b"\n", 0, offset) + 1
+    line = body.count(b"\n", 0, offset) + 1
+    column = len(body[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return f" at byte {offset} (line {line}, column {column})"
 
 
 def _refuse_constant(name: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from alertarchive.archive.notification import NotJsonObject
+from alertarchive.archive.notification import NotJsonObject, not_json
 from alertarchive.receiver.schema import SCHEMAS, NotificationValidator, Problem
 
 EVENTS_SCHEMA = "alertmanager-events.schema.json"
@@ -55,7 +55,7 @@ def parse_events(body: bytes) -> list[Any]:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        raise NotJsonObject(f"body is not JSON: {str(error).splitlines()[0][:80]}") from None
+        raise NotJsonObject(not_json(body, error)) from None
     if isinstance(document, dict):
         return [document]
     if isinstance(document, list) and document:

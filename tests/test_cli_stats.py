@@ -203,15 +203,21 @@ def test_report_bars_run_from_startsat_to_endsat_and_open_ones_reach_the_right_e
     assert all(bar["data-ends-at"] for bar in closed)
 
 
-def test_report_is_self_contained(report):
+def test_report_is_self_contained(report, scenario):
     page = Page(report)
 
-    assert "http://" not in report and "https://" not in report
     assert "script" not in page.tags
     assert "link" not in page.tags and "img" not in page.tags and "iframe" not in page.tags
-    assert all(
-        "src" not in attributes and "href" not in attributes for _, attributes in page.attributes
-    )
+    assert all("src" not in attributes for _, attributes in page.attributes)
+    # Links: to an alert's card on the page, or an http(s) URL an alert gave, opened apart.
+    links = [(tag, a) for tag, a in page.attributes if "href" in a]
+    assert {tag for tag, _ in links} == {"a"}
+    external = [a for _, a in links if not a["href"].startswith("#alert-")]
+    captured = json.loads(scenario.bodies["captured"])["alerts"]
+    given = [a["generatorURL"] for a in captured if a["generatorURL"]]
+    assert sorted(a["href"] for a in external) == sorted(given)
+    assert all(a["rel"] == "noopener noreferrer nofollow" for a in external)
+    assert report.count("http://") == len(given) and "https://" not in report
     assert "@import" not in report
     assert "url(" not in report
 

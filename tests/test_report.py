@@ -3,7 +3,7 @@
 import datetime
 import html.parser
 
-from alertarchive.browse import report
+from alertarchive.browse import history, report
 from alertarchive.browse.catalog import Entry
 from alertarchive.browse.stats import compute
 from alertarchive.browse.timewindow import Window
@@ -13,11 +13,14 @@ NOW = datetime.datetime(2026, 11, 27, 4, 30, tzinfo=UTC)
 # Short enough that no column cuts it; each character is one that markup would act on.
 HOSTILE = "\"'><b onclick=x>&amp;</b>"
 HOSTILE_ANNOTATION = "<i onmouseover=y>note</i>"
+# An http(s) URL may be a link, escaped; any other scheme stays text.
+HOSTILE_RUNBOOK = 'https://runbooks.example/a"><script>x</script>'
+SCRIPT_URL = "javascript:alert(1)"
 # Every tag and attribute name the template itself writes.
 TEMPLATE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "p", "strong",
     "section", "span", "div", "svg", "g", "line", "text", "tspan", "rect", "path", "table",
-    "thead", "tbody", "tr", "th", "td",
+    "thead", "tbody", "tr", "th", "td", "a", "code", "h3", "h4", "ul", "li", "del", "ins",
 }  # fmt: skip
 
 
@@ -64,9 +67,10 @@ def _document(alertname: str, extra: dict[str, str], fingerprint: str) -> dict:
             {
                 "status": "firing",
                 "labels": {"alertname": alertname, **extra},
-                "annotations": {"summary": HOSTILE_ANNOTATION},
+                "annotations": {"summary": HOSTILE_ANNOTATION, "runbook_url": HOSTILE_RUNBOOK},
                 "startsAt": "2026-11-27T03:00:00Z",
                 "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": SCRIPT_URL,
                 "fingerprint": fingerprint,
             }
         ]
@@ -100,12 +104,14 @@ def test_hostile_archived_text_is_escaped_everywhere_the_report_shows_it():
     }
     stats = compute(window, entries, documents, quarantined=0, flap_episodes=1)
 
-    text = report.render(stats, entries, HOSTILE, UTC, NOW)
+    timelines = history.timelines(window, entries, documents)
+    text = report.render(stats, entries, HOSTILE, UTC, NOW, timelines)
     page = Page(text)
 
     assert {tag for tag, _, _ in page.elements} <= TEMPLATE_TAGS
     assert not any(name.startswith("on") for _, attrs, _ in page.elements for name in attrs)
-    assert HOSTILE_ANNOTATION not in text  # annotations are not on the page at all
+    assert HOSTILE_ANNOTATION not in text  # shown, as text: `<i` is no tag
+    assert page.texts("p", "summary-text") == [HOSTILE_ANNOTATION, HOSTILE_ANNOTATION]
     assert page.texts("title")[0] == HOSTILE
     assert page.texts("h1") == [HOSTILE]
     # The timeline: the hostile alert's row, and the plain alert's labels.
@@ -120,8 +126,16 @@ def test_hostile_archived_text_is_escaped_everywhere_the_report_shows_it():
     assert HOSTILE in page.attributes("tr", "data-alertname")
     cells = page.texts("td")
     # Per alert name 1, flapping 1; per notification: alert names 1 (one entry), status,
-    # receiver and source 2 (both entries), object name 1.
-    assert cells.count(HOSTILE) == 1 + 1 + 1 + 2 * 3 + 1
+    # receiver and source 2 (both entries); archived objects: source 2, object name 1; each
+    # alert's notifications: receiver and source 2 (two alerts).
+    assert cells.count(HOSTILE) == 1 + 1 + (1 + 2 * 3) + (2 + 1) + 2 * 2
     assert f"k={HOSTILE}" in cells
     assert f"status-{HOSTILE}" in page.attributes("td", "class")
     assert HOSTILE in page.texts("td", "name")
+    # Links: the http(s) runbook, escaped (its quote and tags are the URL's text); never the
+    # javascript: generatorURL, which is not on the page as a link or at all.
+    external = [href for href in page.attributes("a", "href") if not href.startswith("#")]
+    assert external == [HOSTILE_RUNBOOK, HOSTILE_RUNBOOK]
+    assert set(page.attributes("a", "rel")) == {"noopener noreferrer nofollow"}
+    assert SCRIPT_URL not in text
+    assert "script" not in {tag for tag, _, _ in page.elements}

@@ -3,6 +3,7 @@ shows the episodes it should; hostile labels stay text."""
 
 import html.parser
 import os
+import re
 import shutil
 import subprocess
 
@@ -126,3 +127,75 @@ def test_the_report_screenshot_is_drawn(browser, report_path, tmp_path):
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG")
     assert len(data) > 20_000  # a blank page is ~5 KB; the timeline and tables are not
+
+
+# --- a realistic night at a laptop's width --------------------------------------------------
+
+# Appended to a copy of the page (the report itself has no script): which cells wrapped.
+MEASURE = """
+<script>
+const wrapped = [];
+for (const cell of document.querySelectorAll("td.nowrap, th, td.num")) {
+  // One line box per line of text: a cell whose text wraps has more than one distinct top.
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  const tops = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+  if (tops.size > 1) wrapped.push(cell.textContent);
+}
+const out = document.createElement("pre");
+out.id = "measured";
+out.textContent = JSON.stringify({wrapped, width: document.documentElement.clientWidth,
+  scrollWidth: document.documentElement.scrollWidth, cells:
+  document.querySelectorAll("td.nowrap, th, td.num").length});
+document.body.appendChild(out);
+</script>
+"""
+
+
+@pytest.fixture(scope="module")
+def incident_report(tmp_path_factory):
+    from tests.support.incident import Incident
+
+    root = tmp_path_factory.mktemp("incident-report")
+    incident = Incident(root / "archive")
+    path = root / "report.html"
+    result = CliRunner().invoke(
+        cli_module.cli,
+        [
+            "--archive", incident.url, "--utc", "report",
+            "--since", "2026-11-27T00:00Z", "--until", "2026-11-27T12:00Z",
+            "-o", str(path), "--title", "Incident review: checkout latency, 2026-11-27",
+        ],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0
+    return path
+
+
+def test_at_1280_px_no_name_time_or_count_wraps_and_nothing_scrolls_sideways(
+    browser, incident_report, tmp_path
+):
+    import json
+
+    measured = tmp_path / "measured.html"
+    measured.write_text(
+        incident_report.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"),
+        encoding="utf-8",
+    )
+
+    dom = chromium(browser, tmp_path, "--window-size=1280,900", "--dump-dom", measured.as_uri())
+    found = json.loads(dom.stdout.decode().split('<pre id="measured">')[1].split("</pre>")[0])
+
+    assert found["width"] <= 1280 and found["cells"] > 100
+    assert found["wrapped"] == []
+    assert found["scrollWidth"] <= found["width"]
+
+
+def test_the_report_prints_to_a_pdf_of_several_pages(browser, incident_report, tmp_path):
+    pdf = tmp_path / "report.pdf"
+    chromium(browser, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+             incident_report.as_uri())  # fmt: skip
+
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page(?![a-z])", data)) >= 2

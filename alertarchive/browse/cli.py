@@ -622,7 +622,14 @@ def report_command(
           --title "Incident 2026-11-27: checkout latency" -o incident.html
     """  # noqa: D301
     figures, entries = _stats_for(app, since, until, _filters(filter_values), flap_episodes)
-    page = report.render(figures, entries, title, app.zone, app.now)
+    timelines = history.timelines(
+        figures.window,
+        entries,
+        app.catalog.documents(entries),  # read once already, for the figures
+        resolving_receivers={e.receiver for e in entries if e.status == "resolved"},
+        mutes=history.mutes(app.archive, figures.window),
+    )
+    page = report.render(figures, entries, title, app.zone, app.now, timelines)
     try:
         output.write_text(page, encoding="utf-8")
     except OSError as error:

@@ -11,18 +11,23 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import urllib.parse
 from collections.abc import Callable, Sequence
 
 import jinja2
 
 from alertarchive.archive.safetext import printable
+from alertarchive.browse import history
 from alertarchive.browse.catalog import Entry
 from alertarchive.browse.display import counted, fit
-from alertarchive.browse.episodes import AlertHistory, Episode
+from alertarchive.browse.episodes import AlertHistory, Episode, RowLabels, row_labels, split_labels
 from alertarchive.browse.stats import Stats
 
 MAX_ROWS = 400
 MAX_NOTIFICATIONS = 2000
+# The alerts section: this many alerts, each with at most this many notifications.
+MAX_CARDS = 200
+MAX_SIGHTINGS = 60
 _WIDTH = 1200
 _LABEL_WIDTH = 380
 _CHART_LEFT = _LABEL_WIDTH + 10
@@ -36,6 +41,8 @@ _TICK_STEPS = [
     for minutes in (5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
 ]
 _MAX_TICKS = 8
+# Pixels per character of the 11px duration text beside a bar (a generous average).
+_TEXT_WIDTH = 6.2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,10 +63,19 @@ class Bar:
     y: float
     width: float
     tooltip: str
+    lasted: str  # the time to resolve (or, still firing, so far) written beside the bar
+    lasted_x: float | None  # where that text goes; None when the next bar leaves no room
+    before_window: bool  # it started before the window: the bar is cut at the left edge
 
     @property
     def state(self) -> str:
         return "open" if self.episode.open else "resolved"
+
+    @property
+    def before_mark(self) -> str:
+        """The ◀ path left of the chart for an episode that started before the window."""
+        half = _BAR_HEIGHT / 2 + 1
+        return f"M{_CHART_LEFT - 3} {self.y - 1} l-7 {half} l7 {half} z"
 
     @property
     def open_mark(self) -> str:
@@ -78,6 +94,7 @@ class Row:
     name_room: int
     labels_room: int
     bars: list[Bar]
+    labels: RowLabels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,10 +130,28 @@ def render(
     title: str,
     zone: datetime.tzinfo,
     generated_at: datetime.datetime,
+    timelines: Sequence[history.AlertTimeline] = (),
 ) -> str:
-    """The report page as one HTML string."""
-    histories = stats.histories
-    shown = histories[:MAX_ROWS]
+    """The report page as one HTML string.
+
+    Args:
+        stats: the window's figures.
+        entries: its notifications.
+        title: the page title.
+        zone: the zone times are shown in.
+        generated_at: when the page is written.
+        timelines: each alert's own history (history.timelines), for the alerts section.
+    """
+    labels = row_labels(stats.histories)
+    # One alert name's rows together, so what tells them apart reads down one column.
+    first_of_name: dict[str, int] = {}
+    for index, alert in enumerate(stats.histories):
+        first_of_name.setdefault(alert.alertname, index)
+    ordered = sorted(
+        stats.histories,
+        key=lambda alert: (first_of_name[alert.alertname], alert.episodes[0].starts_at),
+    )
+    shown = ordered[:MAX_ROWS]
 
     def time(moment: datetime.datetime) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
@@ -131,16 +166,183 @@ def render(
             zone_name=stats.window.end.astimezone(zone).tzname() or "",
             generated=time(generated_at),
             episodes=stats.episodes,
-            still_firing=sum(1 for history in histories if history.episodes[-1].open),
-            timeline=_timeline(shown, stats, zone) if shown else None,
-            alerts_not_shown=len(histories) - len(shown),
+            still_firing=sum(1 for alert in stats.histories if alert.episodes[-1].open),
+            timeline=_timeline(shown, stats, zone, labels) if shown else None,
+            alerts_not_shown=len(stats.histories) - len(shown),
             countbar_width=functools.partial(
                 _countbar_width, max(stats.by_alertname.values(), default=1)
             ),
+            flapping_labels=labels,
+            groups=_groups(timelines[:MAX_CARDS], time),
+            cards_not_shown=max(len(timelines) - MAX_CARDS, 0),
             entries=entries[:MAX_NOTIFICATIONS],
             entries_total=len(entries),
+            anchor=anchor,
         )
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Link:
+    """A link the page may carry: an http(s) URL an alert gave, and what it is."""
+
+    label: str
+    url: str
+
+
+@dataclasses.dataclass(frozen=True)
+class EpisodeLine:
+    """One episode as the alerts section lists it."""
+
+    started: str
+    resolved: str  # "" when no resolved notification came
+    lasted: str
+    notifications: int
+    why: str  # why no resolved notification, likely
+
+
+@dataclasses.dataclass(frozen=True)
+class ChangeLine:
+    """One field that changed since the previous notification."""
+
+    what: str
+    before: str
+    after: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SightingLine:
+    """One notification that carried the alert, and what changed in it."""
+
+    sighting: history.Sighting
+    received: str
+    changes: list[ChangeLine]
+
+
+@dataclasses.dataclass(frozen=True)
+class Card:
+    """One alert in the alerts section: what it said, its episodes, its notifications."""
+
+    timeline: history.AlertTimeline
+    anchor: str
+    distinct: list[str]
+    shared: list[str]
+    summary: str
+    description: str
+    other_annotations: list[tuple[str, str]]
+    links: list[Link]
+    episodes: list[EpisodeLine]
+    sightings: list[SightingLine]
+    sightings_total: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """The cards of one alert name, with the labels all of them share."""
+
+    alertname: str
+    shared: list[str]
+    cards: list[Card]
+
+
+def safe_url(value: str) -> str | None:
+    """The URL if it is a plain http(s) URL (no script, no data:, no controls); else None."""
+    if not value or any(ord(char) < 0x21 or ord(char) == 0x7F for char in value):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return value
+
+
+def anchor(fingerprint: str) -> str:
+    """The id of an alert's card, from its fingerprint (hex digits or `labels:`+hex)."""
+    return "alert-" + "".join(char for char in fingerprint if char.isalnum())
+
+
+def _groups(
+    timelines: Sequence[history.AlertTimeline], time: Callable[[datetime.datetime], str]
+) -> list[Group]:
+    by_name: dict[str, list[history.AlertTimeline]] = {}
+    for timeline in timelines:
+        by_name.setdefault(timeline.alertname, []).append(timeline)
+    groups = []
+    for name, members in by_name.items():
+        others = [{k: v for k, v in t.labels.items() if k != "alertname"} for t in members]
+        shared, distinct = split_labels(others)
+        if len(members) == 1:
+            shared, distinct = {}, sorted(others[0])
+        shared_pairs = [f"{key}={value}" for key, value in shared.items()]
+        cards = [
+            _card(member, [f"{k}={labels[k]}" for k in distinct if k in labels], shared_pairs, time)
+            for member, labels in zip(members, others, strict=True)
+        ]
+        groups.append(Group(name or "(no alertname)", shared_pairs, cards))
+    return groups
+
+
+def _card(
+    timeline: history.AlertTimeline,
+    distinct: list[str],
+    shared: list[str],
+    time: Callable[[datetime.datetime], str],
+) -> Card:
+    last = timeline.sightings[-1].alert
+    notes = dict(last.annotations)
+    links = []
+    for key in sorted(notes):
+        url = safe_url(notes[key])
+        if url and (key.endswith("_url") or key.endswith("URL")):
+            links.append(Link(key, url))
+            del notes[key]
+    generator = safe_url(last.generator_url)
+    if generator:
+        links.append(Link("generatorURL", generator))
+    summary, description = notes.pop("summary", ""), notes.pop("description", "")
+    end = timeline.window.end
+    episodes = [
+        EpisodeLine(
+            started=time(episode.starts_at),
+            resolved=time(episode.ends_at) if episode.ends_at else "",
+            lasted=history.duration_text(episode.duration(end)) + ("" if episode.resolved else "+"),
+            notifications=episode.notifications,
+            why=episode.unresolved_why,
+        )
+        for episode in timeline.episodes
+    ]
+    sightings = [
+        SightingLine(s, time(s.received_at), [_change(change, time) for change in s.changes])
+        for s in timeline.sightings[:MAX_SIGHTINGS]
+    ]
+    return Card(
+        timeline=timeline,
+        anchor=anchor(timeline.fingerprint),
+        distinct=distinct,
+        shared=shared,
+        summary=summary,
+        description=description,
+        other_annotations=sorted(notes.items()),
+        links=links,
+        episodes=episodes,
+        sightings=sightings,
+        sightings_total=len(timeline.sightings),
+    )
+
+
+def _change(change: history.Change, time: Callable[[datetime.datetime], str]) -> ChangeLine:
+    def shown(value: str | None) -> str:
+        if value is None:
+            return "(none)"
+        if change.field in ("startsAt", "endsAt"):
+            moment = history.parse_time(value)
+            return time(moment) if moment else "(none)"
+        return value
+
+    what = {"label": change.key, "annotation": f"@{change.key}"}.get(change.field, change.field)
+    return ChangeLine(what, shown(change.before), shown(change.after))
 
 
 def _countbar_width(top: int, count: int) -> int:
@@ -154,7 +356,12 @@ def _text(value: object, limit: int | None = None) -> str:
     return fit(shown, limit) if limit else shown
 
 
-def _timeline(histories: Sequence[AlertHistory], stats: Stats, zone: datetime.tzinfo) -> Timeline:
+def _timeline(
+    histories: Sequence[AlertHistory],
+    stats: Stats,
+    zone: datetime.tzinfo,
+    labels: dict[str, RowLabels],
+) -> Timeline:
     start, end = stats.window.start, stats.window.end
     span = max((end - start).total_seconds(), 1.0)
 
@@ -164,7 +371,10 @@ def _timeline(histories: Sequence[AlertHistory], stats: Stats, zone: datetime.tz
         return round(_CHART_LEFT + fraction * (_CHART_RIGHT - _CHART_LEFT), 1)
 
     height = _AXIS_HEIGHT + len(histories) * _ROW_HEIGHT + 8
-    rows = [_row(index, history, x, end) for index, history in enumerate(histories)]
+    rows = [
+        _row(index, alert, x, start, end, labels[alert.fingerprint])
+        for index, alert in enumerate(histories)
+    ]
     return Timeline(height=height, ticks=_ticks(start, end, x, zone), rows=rows)
 
 
@@ -200,18 +410,34 @@ def _tick_label(tick: datetime.datetime, daily: bool) -> str:
 
 def _row(
     index: int,
-    history: AlertHistory,
+    alert: AlertHistory,
     x: Callable[[datetime.datetime], float],
+    window_start: datetime.datetime,
     window_end: datetime.datetime,
+    labels: RowLabels,
 ) -> Row:
     top = _AXIS_HEIGHT + index * _ROW_HEIGHT
     bar_top = top + (_ROW_HEIGHT - _BAR_HEIGHT) / 2
-    severity = history.severity if history.severity in _SEVERITIES else "other"
-    name = history.alertname or "(no alertname)"
-    bars = [_bar(episode, severity, name, x, bar_top, window_end) for episode in history.episodes]
+    severity = alert.severity if alert.severity in _SEVERITIES else "other"
+    name = alert.alertname or "(no alertname)"
+    bars = [
+        _bar(episode, severity, name, x, bar_top, window_start, window_end)
+        for episode in alert.episodes
+    ]
+    # Room for the time to resolve beside each bar: up to the next bar, or the right edge.
+    placed = []
+    for bar, following in zip(bars, [*bars[1:], None], strict=True):
+        limit = following.x if following else _CHART_RIGHT + (0 if bar.episode.open else 40)
+        text_x = bar.x + bar.width + 4
+        fits = text_x + _TEXT_WIDTH * len(bar.lasted) <= limit
+        if bar.episode.open and not fits:
+            text_x = bar.x + 4  # still firing up to the edge: written inside its bar
+            fits = bar.width >= _TEXT_WIDTH * len(bar.lasted) + 8
+        placed.append(dataclasses.replace(bar, lasted_x=round(text_x, 1) if fits else None))
     # The name and the other labels share the label column: a short name leaves more room.
     name_room = 30
-    return Row(history, top, name, name_room, max(10, 54 - min(len(name), name_room)), bars)
+    labels_room = max(10, 50 - min(len(name), name_room))
+    return Row(alert, top, name, name_room, labels_room, placed, labels)
 
 
 def _bar(
@@ -220,26 +446,26 @@ def _bar(
     name: str,
     x: Callable[[datetime.datetime], float],
     bar_top: float,
+    window_start: datetime.datetime,
     window_end: datetime.datetime,
 ) -> Bar:
     left = x(episode.starts_at)
     right = _CHART_RIGHT if episode.open else x(episode.ends_at)
     ends = "still firing" if episode.open else episode.ends_at.isoformat()
     duration = (episode.ends_at or window_end) - episode.starts_at
+    lasted = history.duration_text(duration) + ("+" if episode.open else "")
     tooltip = (
         f"{name}: {episode.starts_at.isoformat()} → {ends} "
-        f"({_duration(duration)}, {counted(episode.notifications, 'notification')})"
+        f"({lasted}, {counted(episode.notifications, 'notification')})"
     )
-    return Bar(episode, severity, left, bar_top, max(right - left, 2.0), tooltip)
-
-
-def _duration(delta: datetime.timedelta) -> str:
-    seconds = int(max(delta.total_seconds(), 0))
-    days, seconds = divmod(seconds, 86400)
-    hours, seconds = divmod(seconds, 3600)
-    minutes = seconds // 60
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m"
+    return Bar(
+        episode,
+        severity,
+        left,
+        bar_top,
+        max(right - left, 2.0),
+        tooltip,
+        lasted,
+        None,
+        episode.starts_at < window_start,
+    )

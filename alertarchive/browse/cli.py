@@ -612,7 +612,8 @@ def report_command(
     """Write a self-contained HTML report of a window, for incident reviews.
 
     The page has a timeline of alert episodes (one row per alert, bars from startsAt to
-    endsAt), counts per alert name, flapping alerts and the notifications table. It opens
+    endsAt), counts per alert name, flapping alerts, each alert's history (what it said, its
+    episodes and what changed, as `history` shows it) and the notifications table. It opens
     offline: no scripts, fonts or images from the network.
 
     \b

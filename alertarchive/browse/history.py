@@ -308,7 +308,10 @@ def mutes(
     """The event recorder's mute events (silenced or inhibited alerts) in span."""
     wanted = set(fingerprints) if fingerprints is not None else None
     found = []
-    for prefix in timewindow.prefixes(span, events.RECORDED):
+    # Only the days that hold events: none at all without the recorder, and a window may
+    # run to the year 9999.
+    days = archive.list_folders(f"{events.RECORDED}/")
+    for prefix in timewindow.prefixes(span, events.RECORDED, days):
         for stored in archive.objects(prefix):
             if not stored.name.endswith(".json"):
                 continue

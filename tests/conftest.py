@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 
 import pytest
 
@@ -11,12 +12,29 @@ from alertarchive.receiver import config
 from tests.support.processes import FakeGcs
 
 DATA = pathlib.Path(__file__).parent / "data"
-_ENV_VARS = (*config.VARIABLES, "STORAGE_EMULATOR_HOST")
+PACKAGE = pathlib.Path(__file__).parents[1] / "alertarchive"
+# Every `os.environ[...]`, `.get(...)`, `getenv(...)` and click `envvar=` the code has.
+_ENV_READ = re.compile(
+    r"""(?:environ\.(?:get|setdefault|pop)\(\s*|environ\[\s*|getenv\(\s*|envvar=)"""
+    r"""["']([A-Z][A-Z0-9_]*)["']"""
+)
+
+
+def variables_the_code_reads() -> set[str]:
+    """The environment variables main.py and alertarchive/ read, found in their source."""
+    sources = [PACKAGE.parent / "main.py", *PACKAGE.rglob("*.py")]
+    return {name for path in sources for name in _ENV_READ.findall(path.read_text())}
+
+
+# Whatever the code reads, and what the libraries it drives read for it.
+_ENV_VARS = sorted(
+    {*config.VARIABLES, *variables_the_code_reads(), "STORAGE_EMULATOR_HOST", "TZ", "COLUMNS"}
+)
 
 
 @pytest.fixture(autouse=True)
 def isolated_environ(monkeypatch):
-    """No test sees the developer's (or another test's) receiver configuration."""
+    """No test sees the developer's (or another test's) configuration of anything we read."""
     for name in _ENV_VARS:
         monkeypatch.delenv(name, raising=False)
 

@@ -181,16 +181,17 @@ def test_local_files_and_folders_are_the_receivers_users_only(tmp_path):
     assert {mode for name, mode in modes.items() if (root / name).is_dir()} == {0o700}
 
 
-def test_local_resend_of_a_stored_body_is_a_duplicate_without_writing_it_again(
-    tmp_path, monkeypatch
-):
+def test_local_resend_of_a_stored_body_is_a_duplicate_without_writing_it_again(tmp_path):
     archive = LocalArchive(tmp_path)
     archive.create(NAME, BODY, METADATA, "application/json")
-    staged = []
-    monkeypatch.setattr(archive, "_stage", lambda data: staged.append(data))
+    stored = tmp_path / NAME
+    before = {path: path.stat() for path in (stored, stored.with_name(stored.name + ".meta"))}
 
     assert archive.create(NAME, BODY, {"received_at": "later"}, "application/json") is False
-    assert staged == []
+    # Rewriting would link a new file (a new inode) or touch the old one (a new mtime).
+    for path, status in before.items():
+        assert (path.stat().st_ino, path.stat().st_mtime_ns) == (status.st_ino, status.st_mtime_ns)
+    assert not list((tmp_path / ".tmp").glob("*")), "nothing was staged for the resend"
     assert dict(archive.stat(NAME).metadata) == METADATA
 
 

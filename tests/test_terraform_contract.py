@@ -18,6 +18,9 @@ import pytest
 from alertarchive.receiver.receive import OutcomeName
 from tests.support import source_zip, terraform
 
+# Each plan runs real Terraform (seconds each): make test runs these, make test-fast does not.
+pytestmark = pytest.mark.slow
+
 ROOT = terraform.REPO
 FUNCTION = "google_cloudfunctions2_function.this"
 PROJECT = {"project_id": "my-monitoring-project"}

@@ -16,6 +16,9 @@ import pytest
 
 from tests.support import terraform
 
+# Each plan runs real Terraform (seconds each): make test runs these, make test-fast does not.
+pytestmark = pytest.mark.slow
+
 PROJECT = {"project_id": "my-monitoring-project"}
 CHANNEL = "projects/my-monitoring-project/notificationChannels/1234567890"
 

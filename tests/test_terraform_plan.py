@@ -17,6 +17,9 @@ import pytest
 from tests.support import terraform
 from tests.support.tf_standin import providers
 
+# Each plan runs real Terraform (seconds each): make test runs these, make test-fast does not.
+pytestmark = pytest.mark.slow
+
 REQUIRED_ONLY = {"project_id": "my-monitoring-project"}
 FUNCTION = "google_cloudfunctions2_function.this"
 

@@ -16,10 +16,9 @@ import pytest
 
 from alertarchive.archive.storage import open_archive
 from alertarchive.browse import timewindow, why
+from tests.support.archives import ArchiveWriter
 from tests.support.cli import run
-from tests.support.receiver import client_for
 
-TOKEN = "test-token-3f9a"
 CAPTURE = (
     pathlib.Path(__file__).parent
     / "data"
@@ -49,26 +48,28 @@ class CaptureClock:
         self.now += datetime.timedelta(milliseconds=1)
 
 
-def _replay_capture(monkeypatch, archive_dir, paths=("/events", "/notify")):
-    from alertarchive.receiver import receive
-
+def _replay_capture(archive_dir, paths=("/events", "/notify")):
+    """Post the capture to a real receiver whose clock follows it; the archive it wrote."""
     clock = CaptureClock()
-    monkeypatch.setattr(receive, "_utc_now", clock)
-    client = client_for(monkeypatch, archive_dir, WEBHOOK_TOKENS=TOKEN)
+    writer = ArchiveWriter(str(archive_dir))
     for request in map(json.loads, CAPTURE.read_text().splitlines()):
         clock.follow(request)
         if request["path"] not in paths:
             continue
-        path = "/-/events" if request["path"] == "/events" else "/"
-        headers = {**request["headers"], "Authorization": f"Bearer {TOKEN}"}
-        answer = client.post(path, data=request["body"].encode(), headers=headers)
-        assert answer.status_code in (200, 201), answer.data
+        path = "-/events" if request["path"] == "/events" else ""
+        answer = writer.post(
+            request["body"].encode(),
+            clock.now,
+            source=path,
+            user_agent=request["headers"]["User-Agent"],
+        )
+        assert answer["status_code"] in (200, 201), answer
     return open_archive(str(archive_dir))
 
 
 @pytest.fixture
-def archive(monkeypatch, tmp_path):
-    return _replay_capture(monkeypatch, tmp_path / "archive")
+def archive(tmp_path):
+    return _replay_capture(tmp_path / "archive")
 
 
 def test_a_silenced_alert_is_explained_by_its_silence(archive):
@@ -112,8 +113,8 @@ def test_an_alert_nobody_recorded_says_so(archive):
     assert explanation.has_events
 
 
-def test_without_events_only_notifications_speak_and_the_answer_says_so(monkeypatch, tmp_path):
-    archive = _replay_capture(monkeypatch, tmp_path / "archive", paths=("/notify",))
+def test_without_events_only_notifications_speak_and_the_answer_says_so(tmp_path):
+    archive = _replay_capture(tmp_path / "archive", paths=("/notify",))
 
     quiet = why.explain(archive, WINDOW, "KubeJobFailed", {"namespace": "batch"})
     sent = why.explain(archive, WINDOW, "KubeNodeNotReady")
@@ -123,8 +124,8 @@ def test_without_events_only_notifications_speak_and_the_answer_says_so(monkeypa
     assert sent.verdict.startswith("notified: ")
 
 
-def test_the_why_command_prints_the_verdict_then_the_steps(monkeypatch, tmp_path):
-    _replay_capture(monkeypatch, tmp_path / "archive")
+def test_the_why_command_prints_the_verdict_then_the_steps(tmp_path):
+    _replay_capture(tmp_path / "archive")
 
     result = run(
         str(tmp_path / "archive"),
@@ -146,8 +147,8 @@ def test_the_why_command_prints_the_verdict_then_the_steps(monkeypatch, tmp_path
     assert [line.split()[2] for line in steps] == ["created", "grouped", "inhibited"]
 
 
-def test_the_why_command_without_events_says_how_to_enable_them(monkeypatch, tmp_path):
-    _replay_capture(monkeypatch, tmp_path / "archive", paths=("/notify",))
+def test_the_why_command_without_events_says_how_to_enable_them(tmp_path):
+    _replay_capture(tmp_path / "archive", paths=("/notify",))
 
     result = run(
         str(tmp_path / "archive"),

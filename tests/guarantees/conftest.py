@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
 from tests.guarantees.helpers import TOKEN
@@ -30,3 +32,11 @@ def serve(tmp_path):
     yield start
     for served in started:
         served.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every guarantee is slow: each serves the function and drives it (make test-fast skips)."""
+    here = pathlib.Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.slow)

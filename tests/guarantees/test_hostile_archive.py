@@ -21,9 +21,8 @@ from hypothesis import strategies as st
 
 from alertarchive.archive import safetext
 from alertarchive.archive.safetext import printable
-from alertarchive.browse import cli as cli_module
 from tests.support.archives import ArchiveWriter, alert, notification
-from tests.support.cli import ndjson, run
+from tests.support.cli import ndjson, run, run_in_terminal
 
 # Clear the screen, set the title, write the clipboard (OSC 52), 8-bit CSI, and a bidi
 # override and isolate that reorder what follows; NEL is a C1 line break.
@@ -140,13 +139,11 @@ def test_json_outputs_keep_hostile_text_exact(hostile):
     assert figures["noisiest"][0]["labels"] == hostile["labels"]
 
 
-def test_export_to_a_terminal_shows_csv_cells_escaped(hostile, monkeypatch):
-    monkeypatch.setattr(cli_module, "_stdout_is_a_terminal", lambda: True)
+def test_export_to_a_terminal_shows_csv_cells_escaped(hostile):
+    shown = run_in_terminal(hostile["url"], "export", "--alerts", "--format", "csv")
 
-    result = run(hostile["url"], "export", "--alerts", "--format", "csv")
-
-    assert_inert(result.stdout)
-    assert "\\x1b[2J" in result.stdout
+    assert_inert(shown)
+    assert "\\x1b[2J" in shown
 
 
 def test_export_to_a_file_or_pipe_keeps_csv_cells_exact(hostile, tmp_path):

@@ -135,7 +135,7 @@ def test_the_report_screenshot_is_drawn(browser, report_path, tmp_path):
 MEASURE = """
 <script>
 const wrapped = [];
-for (const cell of document.querySelectorAll("td.nowrap, th, td.num")) {
+for (const cell of document.querySelectorAll("td.nowrap, th, td.num, .time")) {
   // One line box per line of text: a cell whose text wraps has more than one distinct top.
   const range = document.createRange();
   range.selectNodeContents(cell);
@@ -146,7 +146,7 @@ const out = document.createElement("pre");
 out.id = "measured";
 out.textContent = JSON.stringify({wrapped, width: document.documentElement.clientWidth,
   scrollWidth: document.documentElement.scrollWidth, cells:
-  document.querySelectorAll("td.nowrap, th, td.num").length});
+  document.querySelectorAll("td.nowrap, th, td.num, .time").length});
 document.body.appendChild(out);
 </script>
 """
@@ -172,8 +172,18 @@ def incident_report(tmp_path_factory):
     return path
 
 
-def test_at_1280_px_no_name_time_or_count_wraps_and_nothing_scrolls_sideways(
-    browser, incident_report, tmp_path
+@pytest.mark.parametrize(
+    "window",
+    [
+        pytest.param(["--window-size=1280,900"], id="laptop-1280px"),
+        # An A4 landscape page's printable width, in the print style sheet.
+        pytest.param(
+            ["--window-size=1040,900", "--blink-settings=mediaTypeOverride=print"], id="printed"
+        ),
+    ],
+)
+def test_at_1280_px_and_printed_no_name_time_or_count_wraps_and_nothing_scrolls_sideways(
+    browser, incident_report, tmp_path, window
 ):
     import json
 
@@ -183,7 +193,7 @@ def test_at_1280_px_no_name_time_or_count_wraps_and_nothing_scrolls_sideways(
         encoding="utf-8",
     )
 
-    dom = chromium(browser, tmp_path, "--window-size=1280,900", "--dump-dom", measured.as_uri())
+    dom = chromium(browser, tmp_path, *window, "--dump-dom", measured.as_uri())
     found = json.loads(dom.stdout.decode().split('<pre id="measured">')[1].split("</pre>")[0])
 
     assert found["width"] <= 1280 and found["cells"] > 100

@@ -179,3 +179,15 @@ def test_a_window_to_the_end_of_the_calendar_lists_only_the_days_that_hold_event
     assert result.exit_code == 0, result.output
     assert "muted: silence fe0a605f" in result.stdout
     assert time.monotonic() - started < 10
+
+
+def test_history_of_hostile_labels_cannot_drive_a_terminal(tmp_path):
+    from tests.support.archives import ANSI_VALUE, HOSTILE_NAME, build_scenario
+
+    scenario = build_scenario(tmp_path)
+
+    result = run(scenario.url, "history", HOSTILE_NAME)
+
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert f"note={ANSI_VALUE}".replace("\x1b", "\\x1b") in result.stdout

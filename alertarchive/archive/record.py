@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Sequence
 
 from alertarchive.archive.events import RecordedEvent
 from alertarchive.archive.notification import Summary
@@ -30,7 +31,7 @@ def metadata(
     user_agent: str,
     source: str,
     summary: Summary,
-    problems: list[str] = (),
+    problems: Sequence[str] = (),
 ) -> dict[str, str]:
     """Metadata for one stored body; every value a bounded string."""
     fields = {

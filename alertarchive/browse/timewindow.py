@@ -150,7 +150,7 @@ def prefixes(span: Window, kind: str, days_present: Iterable[str] | None = None)
         days = _days(span.start.date(), span.end.date())
     else:
         # Only the days that exist: a window may run to the year 9999.
-        present = {_folder_day(kind, folder) for folder in days_present} - {None}
+        present = {day for folder in days_present if (day := _folder_day(kind, folder))}
         days = sorted(day for day in present if span.start.date() <= day <= span.end.date())
     found: list[str] = []
     for day in days:

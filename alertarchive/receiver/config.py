@@ -85,8 +85,10 @@ class Settings:
         return cls(
             archive_url=archive_url,
             tokens=tokens,
-            max_body_bytes=_parse_number(
-                environ, "MAX_BODY_BYTES", int, DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_RANGE
+            max_body_bytes=int(
+                _parse_number(
+                    environ, "MAX_BODY_BYTES", int, DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_RANGE
+                )
             ),
             storage_timeout_seconds=_parse_number(
                 environ,

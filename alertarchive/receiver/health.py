@@ -56,8 +56,10 @@ class ReadinessCheck:
             return last
         # While one thread checks, the others answer with the previous result rather than
         # hold a request thread (which notifications need) for up to the write's time bound.
-        if not self._lock.acquire(blocking=last is None):
+        if last is not None and not self._lock.acquire(blocking=False):
             return last
+        if last is None:
+            self._lock.acquire()
         try:
             if self._last is None or not self._fresh(self._last):
                 self._last = self._probe()

@@ -16,7 +16,7 @@ import datetime
 import enum
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import orjson
@@ -394,7 +394,7 @@ class Receiver:
         kind: str,
         receipt: Receipt,
         summary: Summary,
-        problems: list[str] = (),
+        problems: Sequence[str] = (),
         is_json: bool = True,
     ) -> tuple[str, bool]:
         """Store a body under its name with its metadata; the name and whether it is new.

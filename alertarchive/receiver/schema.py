@@ -125,7 +125,8 @@ class NotificationValidator:
         instance, and copying every valid alert cost as much as 100,000 errors.
         """
         validator = self._subvalidator(member_schema)
-        kept, invalid = [], 0
+        kept: list[tuple[Any, Any]] = []
+        invalid = 0
         for key, value in pairs:
             if invalid >= _MAX_PROBLEMS and len(kept) >= at_least:
                 break
@@ -207,7 +208,8 @@ def json_path(segments: list[str | int]) -> str:
 def _original_indices(reduced: Any, error: Any, origins: dict[int, list[int]]) -> list[str | int]:
     """The error's path in the reduced document, with array indices of the original."""
     path = _instance_path(reduced, error)
-    value, original = reduced, []
+    value = reduced
+    original: list[str | int] = []
     for segment in path:
         if isinstance(segment, int) and isinstance(value, list) and id(value) in origins:
             original.append(origins[id(value)][segment])

@@ -124,3 +124,11 @@ def test_an_ellipsis_keeps_the_parts_shown_and_a_changed_line_is_caught():
     assert readme_console.shown(["b", "…"], output) == ["a", "…"]
     with pytest.raises(ValueError, match="no longer in the output"):
         readme_console.shown(["a", "…", "GONE"], output)
+
+
+def test_no_readme_sample_shortens_an_object_name():
+    """Object names are printed whole (commands, logs); a sample must not cut one with `…`."""
+    text = README.read_text(encoding="utf-8")
+    cut = re.findall(r"\S*(?:alerts|quarantine|events)/\S*…\S*", text)
+
+    assert cut == []

@@ -50,12 +50,13 @@ def command_args(name, scenario, tmp_path):
         "stats": ["stats"],
         "report": ["report", "-o", str(tmp_path / "report.html")],
         "why": ["why", "HighLatency"],
+        "history": ["history", "HighLatency"],
         "replay": ["replay", "--since", "1h", "--to", "http://127.0.0.1:9/", "--dry-run"],
         "export": ["export"],
     }[name]
 
 
-COMMANDS = ["list", "show", "stats", "report", "why", "replay", "export"]
+COMMANDS = ["list", "show", "stats", "history", "report", "why", "replay", "export"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -124,7 +125,8 @@ def test_utc_after_the_subcommand_reads_since_in_utc(scenario, local_zone):
     assert len(in_tokyo.stdout.splitlines()) > len(in_utc.stdout.splitlines())
 
 
-def test_every_subcommand_takes_the_global_options():
+def test_every_subcommand_takes_the_global_options_and_is_tested_in_both_places():
+    assert sorted(cli_module.cli.commands) == sorted(COMMANDS)
     for name, command in cli_module.cli.commands.items():
         options = {opt for param in command.params for opt in param.opts + param.secondary_opts}
         assert {"--archive", "--utc", "--local"} <= options, name

@@ -14,6 +14,7 @@ import pathlib
 
 import pytest
 
+from alertarchive.archive import events
 from alertarchive.archive.storage import open_archive
 from alertarchive.browse import timewindow, why
 from tests.support.archives import ArchiveWriter
@@ -169,3 +170,36 @@ def test_one_delivery_is_said_in_the_singular(archive):
     explanation = why.explain(archive, WINDOW, "KubeNodeNotReady")
 
     assert explanation.verdict.startswith("notified: 1 delivery recorded, the last at ")
+
+
+def test_history_of_an_alert_inhibited_after_it_was_sent_names_what_inhibited_it(tmp_path):
+    archive_dir = tmp_path / "archive"
+    _replay_capture(archive_dir)
+    # The capture's inhibited alert was never sent; say it had been, once, before the inhibition.
+    requests = [json.loads(line) for line in CAPTURE.read_text().splitlines()]
+    created = next(
+        json.loads(r["body"])["data"]["alertCreated"]["alert"]
+        for r in requests
+        if r["path"] == "/events" and '"nightly-backup' in r["body"] and "alertCreated" in r["body"]
+    )
+    body = json.loads(next(r["body"] for r in requests if r["path"] == "/notify"))
+    body["alerts"][0]["labels"] = events.label_map(created["labels"])
+    body["alerts"][0]["fingerprint"] = events.hex_fingerprint(created["fingerprint"])
+    body["groupKey"] = '{}:{alertname="KubeJobFailed", namespace="batch"}'
+    at = datetime.datetime(2026, 12, 1, 20, 0, 1, tzinfo=datetime.UTC)
+    ArchiveWriter(str(archive_dir)).post(json.dumps(body).encode(), at)
+
+    result = run(
+        str(archive_dir),
+        "history",
+        "KubeJobFailed",
+        "--label",
+        "namespace=batch",
+        "--since",
+        "2026-12-01T19:00Z",
+        "--until",
+        "2026-12-01T23:00Z",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "inhibited by 678be0766e95d871" in result.output, result.output

@@ -337,7 +337,7 @@ def _mute_text(kind: str, payload: Mapping[str, Any]) -> str:
     if kind == events.SILENCE_MUTED:
         return why.describe_silence(why.silence_of(payload.get("silence") or {}))
     sources = [
-        events.hexfingerprint_of(value)
+        events.hex_fingerprint(value)
         for value in payload.get("inhibitingFingerprints") or []
         if str(value).isdigit()
     ]

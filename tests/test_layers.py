@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import subprocess
+import sys
 
 import pytest
 
@@ -92,3 +94,19 @@ def test_a_layer_crossing_is_caught(tmp_path):
     crossing.write_text("def f():\n    from alertarchive.browse import cli\n")
 
     assert {_room(name) for name in _package_imports(crossing)} == {"browse"}
+
+
+@pytest.mark.slow
+def test_the_package_type_checks(tmp_path):
+    # make lint runs the same; here so that CI (make test) keeps the types honest too.
+    mypy = pathlib.Path(sys.executable).parent / "mypy"
+    if not mypy.exists():
+        pytest.skip("mypy is not installed in this venv (requirements-dev.txt)")
+    checked = subprocess.run(
+        [str(mypy), "--cache-dir", str(tmp_path / "mypy-cache")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -445,8 +445,8 @@ class Catalog:
         decided = [(entry, filters.decide(entry)) for entry in listed]
         candidates = [(entry, decision) for entry, decision in decided if decision is not False]
         if not any(decision is None for _, decision in candidates):
-            kept = [entry for entry, _ in candidates]
-            return kept[:limit] if limit is not None else kept
+            settled = [entry for entry, _ in candidates]
+            return settled[:limit] if limit is not None else settled
         kept: list[Entry] = []
         # Newest first, a batch at a time, so a --limit stops the downloads early.
         batch_size = _BATCH if limit is not None else max(len(candidates), 1)

@@ -118,7 +118,7 @@ class App:
             colour = _stdout_is_a_terminal() and not os.environ.get("NO_COLOR")
             self.terminal = Terminal(colour=colour, utc=utc)
             self.zone: datetime.tzinfo = (
-                datetime.UTC if utc else datetime.datetime.now().astimezone().tzinfo
+                datetime.UTC if utc else datetime.datetime.now().astimezone().tzinfo or datetime.UTC
             )
 
     @functools.cached_property

@@ -12,7 +12,7 @@ from alertarchive.browse.alerts import alerts
 from alertarchive.browse.catalog import Entry
 from alertarchive.browse.episodes import parse_time
 
-NOTIFICATION_COLUMNS = (
+NOTIFICATION_COLUMNS: tuple[str, ...] = (
     "received_at",
     "status",
     "alertnames",
@@ -26,7 +26,7 @@ NOTIFICATION_COLUMNS = (
     "group_key",
     "name",
 )
-ALERT_COLUMNS = (
+ALERT_COLUMNS: tuple[str, ...] = (
     "received_at",
     "notification_status",
     "status",

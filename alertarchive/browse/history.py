@@ -255,17 +255,17 @@ def _episodes(
     result = []
     for index, starts_at in enumerate(starts):
         seen = grouped[starts_at]
-        resolved = [s for s in seen if s.status == "resolved" and s.ends_at is not None]
+        resolved_at = [s.ends_at for s in seen if s.status == "resolved" and s.ends_at is not None]
         receivers = tuple(dict.fromkeys(s.receiver for s in seen))
         episode = Episode(
             starts_at=starts_at,
-            ends_at=max(resolved[0].ends_at, starts_at) if resolved else None,
+            ends_at=max(resolved_at[0], starts_at) if resolved_at else None,
             notifications=len(seen),
             first_received=seen[0].received_at,
             last_received=seen[-1].received_at,
             receivers=receivers,
         )
-        if not resolved:
+        if not resolved_at:
             later = starts[index + 1] if index + 1 < len(starts) else None
             kind, text = _unresolved(episode, later, resolving, mutes, window)
             episode = dataclasses.replace(episode, unresolved_kind=kind, unresolved_why=text)

@@ -8,6 +8,7 @@ no call to forget. Python keeps what is arithmetic: the timeline's geometry.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import functools
@@ -154,7 +155,10 @@ def render(
     shown = ordered[:MAX_ROWS]
 
     def time(moment: datetime.datetime) -> str:
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        # Year 1 or 9999 cannot move into every zone: such a time is shown in its own.
+        with contextlib.suppress(OverflowError):
+            moment = moment.astimezone(zone)
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
 
     return (
         _templates()
@@ -450,8 +454,9 @@ def _bar(
     window_end: datetime.datetime,
 ) -> Bar:
     left = x(episode.starts_at)
-    right = _CHART_RIGHT if episode.open else x(episode.ends_at)
-    ends = "still firing" if episode.open else episode.ends_at.isoformat()
+    ends_at = episode.ends_at
+    right = _CHART_RIGHT if ends_at is None else x(ends_at)
+    ends = "still firing" if ends_at is None else ends_at.isoformat()
     duration = (episode.ends_at or window_end) - episode.starts_at
     lasted = history.duration_text(duration) + ("+" if episode.open else "")
     tooltip = (

@@ -2,7 +2,6 @@
 
 import io
 
-from alertarchive.browse import progress as progress_module
 from alertarchive.browse.progress import Progress
 
 
@@ -11,10 +10,9 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_progress_is_drawn_on_a_terminal_and_cleared_at_the_end(monkeypatch):
-    monkeypatch.setattr(progress_module, "_SHOW_AFTER_SECONDS", 0)
+def test_progress_is_drawn_on_a_terminal_and_cleared_at_the_end():
     stream = Terminal()
-    progress = Progress(stream)
+    progress = Progress(stream, show_after_seconds=0)
 
     progress.start("reading bodies", 2)
     progress.advance()
@@ -25,10 +23,9 @@ def test_progress_is_drawn_on_a_terminal_and_cleared_at_the_end(monkeypatch):
     assert stream.getvalue().endswith("\r\x1b[K")
 
 
-def test_progress_is_silent_when_stderr_is_not_a_terminal(monkeypatch):
-    monkeypatch.setattr(progress_module, "_SHOW_AFTER_SECONDS", 0)
+def test_progress_is_silent_when_stderr_is_not_a_terminal():
     stream = io.StringIO()
-    progress = Progress(stream)
+    progress = Progress(stream, show_after_seconds=0)
 
     progress.start("reading bodies", 1)
     progress.advance()

@@ -15,8 +15,14 @@ _REDRAW_EVERY_SECONDS = 0.1
 class Progress:
     """Counts done/total for one task at a time; silent unless the stream is a terminal."""
 
-    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        enabled: bool | None = None,
+        show_after_seconds: float = _SHOW_AFTER_SECONDS,
+    ) -> None:
         self._stream = stream or sys.stderr
+        self._show_after_seconds = show_after_seconds
         self.enabled = self._stream.isatty() if enabled is None else enabled
         self._lock = threading.Lock()
         self._label = ""
@@ -38,7 +44,7 @@ class Progress:
         with self._lock:
             self._done += steps
             now = time.monotonic()
-            if not self.enabled or now - self._started < _SHOW_AFTER_SECONDS:
+            if not self.enabled or now - self._started < self._show_after_seconds:
                 return
             if now - self._drawn_at < _REDRAW_EVERY_SECONDS and self._done < self._total:
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import pathlib
@@ -62,6 +63,7 @@ def test_metadata_records_receipt_and_summary():
         "alert_count": "2",
         "truncated_alerts": "1",
         "group_key": '{}:{alertname="A"}',
+        "notification_reason": "",
         "validation": "valid",
     }
 
@@ -80,3 +82,9 @@ def test_long_values_are_cut_on_a_character_boundary_within_gcs_limits():
     assert all(len(v.encode()) <= record.MAX_VALUE_BYTES for v in values.values())
     assert values["alertnames"].endswith("…")
     assert sum(len(k) + len(v.encode()) for k, v in values.items()) < 8 * 1024
+
+
+def test_metadata_records_why_alertmanager_sent_it():
+    summary = dataclasses.replace(SUMMARY, notification_reason="repeat interval elapsed")
+
+    assert metadata(summary=summary)["notification_reason"] == "repeat interval elapsed"

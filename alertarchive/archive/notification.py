@@ -175,6 +175,8 @@ class Summary:
     alert_count: int
     truncated_alerts: int
     group_key: str
+    # Alertmanager >= 0.32: why it sent this ("first notification", "repeat interval elapsed").
+    notification_reason: str = ""
 
     @property
     def title(self) -> str:
@@ -207,6 +209,7 @@ def summarize(document: dict[str, Any]) -> Summary:
         alert_count=len(alerts),
         truncated_alerts=truncated if isinstance(truncated, int) and truncated >= 0 else 0,
         group_key=_string(document.get("groupKey")),
+        notification_reason=_string(document.get("notification_reason")),
     )
 
 

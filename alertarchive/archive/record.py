@@ -46,6 +46,7 @@ def metadata(
         "alert_count": str(summary.alert_count),
         "truncated_alerts": str(summary.truncated_alerts),
         "group_key": summary.group_key,
+        "notification_reason": summary.notification_reason,
         "validation": INVALID if problems else VALID,
     }
     if problems:

@@ -105,6 +105,7 @@ class Entry:
     group_key: str
     quarantined: bool
     validation_errors: tuple[str, ...]
+    notification_reason: str = ""
 
     @property
     def alertnames(self) -> tuple[str, ...]:
@@ -133,6 +134,7 @@ class Entry:
             "size": self.size,
             "user_agent": self.user_agent,
             "group_key": self.group_key,
+            "notification_reason": self.notification_reason,
             "validation_errors": list(self.validation_errors),
         }
 
@@ -159,6 +161,7 @@ def entry_from(stored: StoredObject, metadata: Mapping[str, str]) -> Entry:
         group_key=metadata.get("group_key", ""),
         quarantined=stored.name.startswith(f"{layout.QUARANTINED}/"),
         validation_errors=tuple(_json_list(errors)) if errors else (),
+        notification_reason=metadata.get("notification_reason", ""),
     )
 
 
@@ -176,6 +179,7 @@ def _metadata_from_body(name: str, body: bytes) -> dict[str, str]:
         "alertnames": ",".join(summary.alertnames),
         "alert_count": str(summary.alert_count),
         "group_key": summary.group_key,
+        "notification_reason": summary.notification_reason,
     }
 
 

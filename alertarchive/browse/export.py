@@ -24,6 +24,7 @@ NOTIFICATION_COLUMNS: tuple[str, ...] = (
     "sha256",
     "user_agent",
     "group_key",
+    "notification_reason",
     "name",
 )
 ALERT_COLUMNS: tuple[str, ...] = (

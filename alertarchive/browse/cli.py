@@ -27,7 +27,17 @@ from alertarchive.archive.storage import (
     open_archive,
     parse_archive_url,
 )
-from alertarchive.browse import export, history, params, replay, report, text, timewindow, why
+from alertarchive.browse import (
+    export,
+    history,
+    params,
+    quiet,
+    replay,
+    report,
+    text,
+    timewindow,
+    why,
+)
 from alertarchive.browse.catalog import AmbiguousName, Catalog, Entry, Filters
 from alertarchive.browse.display import Terminal, counted
 from alertarchive.browse.errors import NoSuchObject, UserError, first_line
@@ -456,7 +466,9 @@ def _stats_for(
     documents = app.catalog.documents(entries)
     # The same selection `list --quarantined` makes with these options.
     quarantined = len(app.catalog.entries(span, filters, quarantined=True))
-    return compute(span, entries, documents, quarantined, flap_episodes), entries
+    figures = compute(span, entries, documents, quarantined, flap_episodes)
+    figures.quiet = quiet.read(app.archive, span, entries)
+    return figures, entries
 
 
 @cli.command()
@@ -520,8 +532,22 @@ def why_command(
       alertarchive why CPUThrottlingHigh --since 2026-12-01T19:00Z --until 2026-12-01T23:00Z
     """  # noqa: D301
     wanted = dict(labels)
-    explanation = why.explain(app.archive, app.window(since, until), alertname, wanted)
-    text.print_why(app.terminal, explanation, wanted)
+    span = app.window(since, until)
+    explanation = why.explain(app.archive, span, alertname, wanted)
+    named = [entry for entry in app.catalog.entries(span) if alertname in entry.alertnames]
+    documents = app.catalog.documents(named)
+    # The deliveries that carried the alert asked for: its name and every --label.
+    carrying = [
+        entry
+        for entry in named
+        if any(
+            alert.get("labels", {}).get("alertname") == alertname
+            and all(alert.get("labels", {}).get(k) == v for k, v in wanted.items())
+            for alert in (documents.get(entry.name) or {}).get("alerts") or []
+            if isinstance(alert, dict) and isinstance(alert.get("labels"), dict)
+        )
+    ]
+    text.print_why(app.terminal, explanation, wanted, quiet.unrecorded(app.archive, span, carrying))
 
 
 @cli.command("history")

@@ -19,6 +19,7 @@ import jinja2
 
 from alertarchive.archive.safetext import printable
 from alertarchive.browse import history
+from alertarchive.browse import quiet as quieting
 from alertarchive.browse.catalog import Entry
 from alertarchive.browse.display import counted, fit
 from alertarchive.browse.episodes import AlertHistory, Episode, RowLabels, row_labels, split_labels
@@ -86,6 +87,16 @@ class Bar:
 
 
 @dataclasses.dataclass(frozen=True)
+class MuteBand:
+    """Hours an alert was muted, drawn hatched over its row, with what muted it."""
+
+    x: float
+    width: float
+    hatch: str  # the path of the diagonal lines
+    tooltip: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Row:
     """One alert's row on the timeline."""
 
@@ -96,6 +107,7 @@ class Row:
     labels_room: int
     bars: list[Bar]
     labels: RowLabels
+    mutes: list[MuteBand] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,7 +189,11 @@ def render(
                 _countbar_width, max(stats.by_alertname.values(), default=1)
             ),
             flapping_labels=labels,
-            groups=_groups(timelines[:MAX_CARDS], time),
+            groups=_groups(timelines[:MAX_CARDS], time, stats.quiet),
+            muted=stats.quiet.alerts,
+            muted_labels=quieting.distinct_labels(stats.quiet.alerts),
+            silences=stats.quiet.silences,
+            short=_short_time(time),
             cards_not_shown=max(len(timelines) - MAX_CARDS, 0),
             entries=entries[:MAX_NOTIFICATIONS],
             entries_total=len(entries),
@@ -238,6 +254,7 @@ class Card:
     episodes: list[EpisodeLine]
     sightings: list[SightingLine]
     sightings_total: int
+    quiet: list[str] = dataclasses.field(default_factory=list)  # why it was quiet, if muted
 
 
 @dataclasses.dataclass(frozen=True)
@@ -267,8 +284,18 @@ def anchor(fingerprint: str) -> str:
     return "alert-" + "".join(char for char in fingerprint if char.isalnum())
 
 
+def _short_time(time: Callable[[datetime.datetime], str]) -> Callable[[str], str]:
+    def short(text: str) -> str:
+        moment = history.parse_time(text)
+        return time(moment) if moment else text
+
+    return short
+
+
 def _groups(
-    timelines: Sequence[history.AlertTimeline], time: Callable[[datetime.datetime], str]
+    timelines: Sequence[history.AlertTimeline],
+    time: Callable[[datetime.datetime], str],
+    quiet: quieting.Quiet,
 ) -> list[Group]:
     by_name: dict[str, list[history.AlertTimeline]] = {}
     for timeline in timelines:
@@ -281,7 +308,18 @@ def _groups(
             shared, distinct = {}, sorted(others[0])
         shared_pairs = [f"{key}={value}" for key, value in shared.items()]
         cards = [
-            _card(member, [f"{k}={labels[k]}" for k in distinct if k in labels], shared_pairs, time)
+            dataclasses.replace(
+                _card(
+                    member,
+                    [f"{k}={labels[k]}" for k in distinct if k in labels],
+                    shared_pairs,
+                    time,
+                ),
+                quiet=[
+                    f"{q.how} for {counted(q.muted_hours, 'hour')}: {q.by}"
+                    for q in quiet.for_fingerprint(member.fingerprint)
+                ],
+            )
             for member, labels in zip(members, others, strict=True)
         ]
         groups.append(Group(name or "(no alertname)", shared_pairs, cards))
@@ -376,10 +414,54 @@ def _timeline(
 
     height = _AXIS_HEIGHT + len(histories) * _ROW_HEIGHT + 8
     rows = [
-        _row(index, alert, x, start, end, labels[alert.fingerprint])
+        dataclasses.replace(
+            row,
+            mutes=_mute_bands(stats.quiet.for_fingerprint(alert.fingerprint), row.top, x, stats),
+        )
         for index, alert in enumerate(histories)
+        for row in [_row(index, alert, x, start, end, labels[alert.fingerprint])]
     ]
     return Timeline(height=height, ticks=_ticks(start, end, x, zone), rows=rows)
+
+
+def _mute_bands(
+    muted: Sequence[quieting.QuietAlert],
+    top: int,
+    x: Callable[[datetime.datetime], float],
+    stats: Stats,
+) -> list[MuteBand]:
+    """One band per run of consecutive muted hours, for each thing that muted the alert."""
+    bands = []
+    hour = datetime.timedelta(hours=1)
+    for quiet in muted:
+        starts = sorted(
+            datetime.datetime.strptime(text, "%Y-%m-%dT%H").replace(tzinfo=datetime.UTC)
+            for text in quiet.hours
+        )
+        runs: list[list[datetime.datetime]] = []
+        for start in starts:
+            if runs and runs[-1][1] == start:
+                runs[-1][1] = start + hour
+            else:
+                runs.append([start, start + hour])
+        for begin, end in runs:
+            left = x(max(begin, stats.window.start))
+            right = x(min(end, stats.window.end))
+            if right <= left:
+                continue
+            height = _ROW_HEIGHT - 4
+            bottom = top + 2 + height
+            lines = " ".join(
+                f"M{left + offset:.1f} {bottom} l{min(height, right - left - offset):.1f} "
+                f"-{min(height, right - left - offset):.1f}"
+                for offset in range(0, int(right - left), 6)
+            )
+            tooltip = (
+                f"{quiet.how} {begin:%Y-%m-%d %H:%M}Z–{end:%H:%M}Z "
+                f"({counted(len(quiet.hours), 'hour')} with a mute event): {quiet.by}"
+            )
+            bands.append(MuteBand(left, round(right - left, 1), lines, tooltip))
+    return bands
 
 
 def _ticks(

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from alertarchive.browse import quiet as quieting
 from alertarchive.browse.catalog import Entry
 from alertarchive.browse.episodes import DEFAULT_FLAP_EPISODES, AlertHistory, histories
 from alertarchive.browse.timewindow import Window
@@ -28,6 +29,8 @@ class Stats:
     episodes_by_severity: collections.Counter[str]
     histories: list[AlertHistory]
     flap_episodes: int = DEFAULT_FLAP_EPISODES
+    # From the event recorder's events: muted alerts, silences, deliveries with no event.
+    quiet: quieting.Quiet = dataclasses.field(default_factory=quieting.Quiet)
 
     @property
     def episodes(self) -> int:
@@ -60,6 +63,7 @@ class Stats:
             "episodes_by_severity": dict(self.episodes_by_severity.most_common()),
             "noisiest": [_history_record(history) for history in self.noisiest],
             "flapping": [_history_record(history) for history in self.flapping],
+            **self.quiet.record(),
         }
 
 

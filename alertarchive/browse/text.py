@@ -15,7 +15,7 @@ import click
 
 from alertarchive.archive import timestamps
 from alertarchive.archive.safetext import printable
-from alertarchive.browse import catalog, history, why
+from alertarchive.browse import catalog, history, quiet, why
 from alertarchive.browse.alerts import Alert, alerts
 from alertarchive.browse.catalog import Entry, Notice
 from alertarchive.browse.display import Terminal, counted
@@ -148,6 +148,8 @@ def print_stats(terminal: Terminal, figures: Stats) -> None:
         f"{counted(len(figures.histories), 'alert')}, {counted(figures.episodes, 'episode')}, "
         f"{figures.quarantined} quarantined"
     )
+    if figures.quiet.unrecorded_deliveries:
+        click.echo(quiet.unrecorded_text(figures.quiet.unrecorded_deliveries))
     sections = [
         ("BY STATUS", ["STATUS", "NOTIFICATIONS"], figures.by_status.most_common()),
         ("BY RECEIVER", ["RECEIVER", "NOTIFICATIONS"], figures.by_receiver.most_common()),
@@ -196,6 +198,17 @@ def print_stats(terminal: Terminal, figures: Stats) -> None:
         ],
         _shared_lines(shared, figures.flapping),
     )
+    if figures.quiet.has_events:
+        muted = figures.quiet.alerts
+        _section(
+            terminal,
+            "MUTED (silenced or inhibited; hours with a mute event)",
+            ["ALERTNAME", "LABELS", "HOURS", "MUTED BY"],
+            [
+                [q.alertname or "-", labels_text, str(q.muted_hours), f"{q.how}: {q.by}"]
+                for q, labels_text in zip(muted, quiet.distinct_labels(muted), strict=True)
+            ],
+        )
 
 
 def _shared_lines(shared: dict[str, list[str]], rows: Sequence[AlertHistory]) -> list[str]:
@@ -267,11 +280,21 @@ def candidate_lines(terminal: Terminal, candidates: Sequence[Entry]) -> list[str
     return lines
 
 
-def print_why(terminal: Terminal, explanation: why.Explanation, labels: dict[str, str]) -> None:
-    """`why`: the verdict first, then each step in time order, then how to get events."""
+def print_why(
+    terminal: Terminal,
+    explanation: why.Explanation,
+    labels: dict[str, str],
+    unrecorded: int = 0,
+) -> None:
+    """`why`: the verdict first, then each step in time order, then how to get events.
+
+    Under the verdict, how many of the alert's deliveries have no notification event.
+    """
     wanted = ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
     subject = explanation.alertname + (f"{{{wanted}}}" if wanted else "")
     click.echo(f"{terminal.bold(printable(subject))}: {printable(explanation.verdict)}")
+    if unrecorded:
+        click.echo(f"  note: {quiet.unrecorded_text(unrecorded)}")
     for step in explanation.steps:
         # An archived step names the object: `show` it for the exact body that was sent.
         link = f"  {step.object_name}" if step.what == "archived" else ""

@@ -246,7 +246,7 @@ def _steps(
             ", ".join(f"{names.get(source, 'an alert')} ({source})" for source in sources)
             or "an alert"
         )
-        rules = "; ".join(_rule(rule) for rule in payload.get("inhibitRules") or [])
+        rules = "; ".join(rule_text(rule) for rule in payload.get("inhibitRules") or [])
         return [
             Step(
                 at,
@@ -285,7 +285,9 @@ def describe_silence(silence: Silence) -> str:
     )
 
 
-def _rule(rule: Mapping[str, Any]) -> str:
+def rule_text(rule: Mapping[str, Any]) -> str:
+    """An inhibit rule: `{source matchers} mutes {target matchers} with equal node`."""
+
     def rendered(matchers: Any) -> str:
         return ", ".join(str(m.get("rendered", "")) for m in matchers or [] if isinstance(m, dict))
 

@@ -1,6 +1,8 @@
 """`alertarchive history`: one alert's notifications, what changed, its episodes and why one
 never resolved, on a realistic night archived through the real receiver (tests/support/incident)."""
 
+import pathlib
+
 import pytest
 
 from alertarchive.browse import history
@@ -191,3 +193,13 @@ def test_history_of_hostile_labels_cannot_drive_a_terminal(tmp_path):
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout
     assert f"note={ANSI_VALUE}".replace("\x1b", "\\x1b") in result.stdout
+
+
+def test_the_readme_history_sample_is_what_history_prints(incident):
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    command = "$ alertarchive --utc history HighLatency " + " ".join(WINDOW) + "\n"
+    sample = readme[readme.index(command) + len(command) :].split("```", 1)[0]
+
+    printed = run(incident.url, "history", "HighLatency", *WINDOW).output
+
+    assert printed == sample

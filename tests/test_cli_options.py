@@ -53,10 +53,11 @@ def command_args(name, scenario, tmp_path):
         "history": ["history", "HighLatency"],
         "replay": ["replay", "--since", "1h", "--to", "http://127.0.0.1:9/", "--dry-run"],
         "export": ["export"],
+        "events": ["events"],
     }[name]
 
 
-COMMANDS = ["list", "show", "stats", "history", "report", "why", "replay", "export"]
+COMMANDS = ["list", "show", "stats", "history", "report", "why", "events", "replay", "export"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -32,6 +32,7 @@ from alertarchive.browse import (
     history,
     params,
     quiet,
+    recorded,
     replay,
     report,
     text,
@@ -500,6 +501,51 @@ def stats(
         click.echo(safetext.dumps(figures.record()))
         return
     text.print_stats(app.terminal, figures)
+
+
+@cli.command("events")
+@window_options("24h")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Event kind, e.g. silenceMutedAlert, inhibitionMutedAlert, notification (repeatable).",
+)
+@click.option("--alertname", "alertnames", multiple=True, help="Alert name (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line (NDJSON).")
+@pass_app
+def events_command(
+    app: App,
+    since: timewindow.Moment,
+    until: timewindow.Moment | None,
+    kinds: tuple[str, ...],
+    alertnames: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """List the event recorder's events (Alertmanager 0.33+), newest first, from metadata.
+
+    Each row is one fact, kept once per hour it was recorded; `why` tells an alert's story.
+
+    \b
+    Examples:
+      alertarchive events --since 7d --kind silenceMutedAlert
+      alertarchive events --alertname KubeJobFailed --json | jq .kind
+    """  # noqa: D301
+    span = app.window(since, until)
+    found = recorded.recorded(app.archive, span, kinds, alertnames)
+    if as_json:
+        out = sys.stdout.buffer
+        for entry in found:
+            out.write((safetext.dumps(entry.record()) + "\n").encode())
+        return
+    if not found:
+        click.echo(
+            f"no recorder events between {app.terminal.time(span.start)} and "
+            f"{app.terminal.time(span.end)} {app.terminal.zone_name}",
+            err=True,
+        )
+        return
+    text.print_recorded(app.terminal, found)
 
 
 @cli.command("why")

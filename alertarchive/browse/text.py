@@ -15,7 +15,7 @@ import click
 
 from alertarchive.archive import timestamps
 from alertarchive.archive.safetext import printable
-from alertarchive.browse import catalog, history, quiet, why
+from alertarchive.browse import catalog, history, quiet, recorded, why
 from alertarchive.browse.alerts import Alert, alerts
 from alertarchive.browse.catalog import Entry, Notice
 from alertarchive.browse.display import Terminal, counted
@@ -402,3 +402,23 @@ def history_candidate_lines(found: Sequence[history.AlertTimeline]) -> list[str]
         + printable(",".join(f"{key}={timeline.labels.get(key, '')}" for key in distinct))
         for timeline in found[:CANDIDATES_SHOWN]
     ] + ([f"  … and {len(found) - CANDIDATES_SHOWN} more"] if len(found) > CANDIDATES_SHOWN else [])
+
+
+def print_recorded(terminal: Terminal, found: Sequence[recorded.RecordedEntry]) -> None:
+    """`events`: one row per kept recorder event."""
+    rows = [
+        [
+            terminal.time(entry.received_at),
+            entry.kind,
+            entry.alertnames,
+            entry.instance,
+            ",".join(entry.fingerprints),
+            entry.name,
+        ]
+        for entry in found
+    ]
+    for line in terminal.table(
+        ["RECEIVED", "KIND", "ALERTNAME", "INSTANCE", "FINGERPRINTS", "OBJECT"],
+        [[printable(cell) for cell in row] for row in rows],
+    ):
+        click.echo(line)

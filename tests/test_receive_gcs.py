@@ -43,6 +43,7 @@ def test_notification_lands_in_the_bucket_with_receipt_metadata(monkeypatch, gcs
         "alert_count": "3",
         "truncated_alerts": "0",
         "group_key": '{}/{scenario="payload-bearer"}:{alertname="PayloadMulti"}',
+        "notification_reason": "",
         "validation": "valid",
     }
 

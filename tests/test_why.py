@@ -203,3 +203,32 @@ def test_history_of_an_alert_inhibited_after_it_was_sent_names_what_inhibited_it
 
     assert result.exit_code == 0, result.output
     assert "inhibited by 678be0766e95d871" in result.output, result.output
+
+
+def test_several_alerts_of_one_name_are_refused_with_their_fingerprints(archive, tmp_path):
+    # One verdict for KubeJobFailed would mix billing (sent) with batch (inhibited).
+    with pytest.raises(why.SeveralAlerts) as refused:
+        why.explain(archive, WINDOW, "KubeJobFailed")
+
+    assert len(refused.value.candidates) == 2
+    assert {labels["namespace"] for labels in refused.value.candidates.values()} == {
+        "batch",
+        "billing",
+    }
+
+
+def test_the_why_command_lists_the_alerts_to_choose_from_and_takes_a_fingerprint(tmp_path):
+    _replay_capture(tmp_path / "archive")
+    archive = str(tmp_path / "archive")
+    window = ("--since", "2026-12-01T19:00Z", "--until", "2026-12-01T23:00Z")
+
+    refused = run(archive, "why", "KubeJobFailed", *window)
+    batch = next(
+        line.split()[0] for line in refused.output.splitlines()[1:] if "namespace=batch" in line
+    )
+    chosen = run(archive, "why", "KubeJobFailed", "--fingerprint", batch, *window)
+
+    assert refused.exit_code == 1
+    assert "2 alerts match KubeJobFailed: add --label or give --fingerprint" in refused.output
+    assert chosen.exit_code == 0, chosen.output
+    assert "not sent: inhibited by KubeNodeNotReady" in chosen.output.splitlines()[0]

@@ -559,6 +559,11 @@ def events_command(
     metavar="KEY=VALUE",
     help="Only the alerts carrying all these labels (repeatable).",
 )
+@click.option(
+    "--fingerprint",
+    metavar="HEX",
+    help="The alert's fingerprint (16 hex digits), when several alerts share the name.",
+)
 @pass_app
 def why_command(
     app: App,
@@ -566,6 +571,7 @@ def why_command(
     since: timewindow.Moment,
     until: timewindow.Moment | None,
     labels: tuple[tuple[str, str], ...],
+    fingerprint: str | None,
 ) -> None:
     """Why ALERTNAME did or did not reach anyone: created, grouped, silenced, inhibited, sent.
 
@@ -579,7 +585,11 @@ def why_command(
     """  # noqa: D301
     wanted = dict(labels)
     span = app.window(since, until)
-    explanation = why.explain(app.archive, span, alertname, wanted)
+    try:
+        explanation = why.explain(app.archive, span, alertname, wanted, fingerprint=fingerprint)
+    except why.SeveralAlerts as several:
+        # One verdict for several alerts would mix their stories (one sent, one inhibited).
+        raise CommandError(str(several), text.candidate_alert_lines(several.candidates)) from None
     named = [entry for entry in app.catalog.entries(span) if alertname in entry.alertnames]
     documents = app.catalog.documents(named)
     # The deliveries that carried the alert asked for: its name and every --label.
@@ -589,6 +599,7 @@ def why_command(
         if any(
             alert.get("labels", {}).get("alertname") == alertname
             and all(alert.get("labels", {}).get(k) == v for k, v in wanted.items())
+            and fingerprint in (None, alert.get("fingerprint"))
             for alert in (documents.get(entry.name) or {}).get("alerts") or []
             if isinstance(alert, dict) and isinstance(alert.get("labels"), dict)
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import collections
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -396,12 +396,20 @@ def history_subject_of(alertname: str, labels: dict[str, str]) -> str:
 
 def history_candidate_lines(found: Sequence[history.AlertTimeline]) -> list[str]:
     """Under an ambiguous `history`: each alert's fingerprint and the labels that tell it apart."""
-    _, distinct = split_labels([timeline.labels for timeline in found])
-    return [
-        f"  {printable(timeline.fingerprint)}  "
-        + printable(",".join(f"{key}={timeline.labels.get(key, '')}" for key in distinct))
-        for timeline in found[:CANDIDATES_SHOWN]
-    ] + ([f"  … and {len(found) - CANDIDATES_SHOWN} more"] if len(found) > CANDIDATES_SHOWN else [])
+    return candidate_alert_lines({timeline.fingerprint: timeline.labels for timeline in found})
+
+
+def candidate_alert_lines(candidates: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Each alert's fingerprint and its labels that differ from the others' (absent: left out)."""
+    _, distinct = split_labels(list(candidates.values()))
+    lines = [
+        f"  {printable(fingerprint)}  "
+        + printable(",".join(f"{key}={labels[key]}" for key in distinct if key in labels))
+        for fingerprint, labels in list(candidates.items())[:CANDIDATES_SHOWN]
+    ]
+    if len(candidates) > CANDIDATES_SHOWN:
+        lines.append(f"  … and {len(candidates) - CANDIDATES_SHOWN} more")
+    return lines
 
 
 def print_recorded(terminal: Terminal, found: Sequence[recorded.RecordedEntry]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from alertarchive.archive import events, layout
 from alertarchive.archive.storage import Archive, NotFound, StoredObject
 from alertarchive.browse import timewindow
+from alertarchive.browse.errors import UserError
 
 # Printed when the archive holds no events at all, so the user can turn the recorder on.
 RECORDER_HOWTO = """\
@@ -65,21 +66,45 @@ class Explanation:
     has_events: bool
 
 
+class SeveralAlerts(UserError):
+    """More than one alert (fingerprint) matches: one answer would mix their stories."""
+
+    def __init__(self, alertname: str, candidates: Mapping[str, Mapping[str, str]]) -> None:
+        self.candidates = dict(sorted(candidates.items()))
+        super().__init__(
+            f"{len(self.candidates)} alerts match {alertname}: add --label or give --fingerprint"
+        )
+
+
 def explain(
     archive: Archive,
     span: timewindow.Window,
     alertname: str,
     labels: Mapping[str, str] | None = None,
     days: Iterable[str] | None = None,
+    fingerprint: str | None = None,
 ) -> Explanation:
-    """What the archive knows of alerts named alertname (and carrying labels) in span."""
-    labels = dict(labels or {})
+    """What the archive knows of the one alert named alertname (carrying labels) in span.
+
+    Raises:
+        SeveralAlerts: more than one alert matches and no fingerprint picks one.
+    """
+    wanted = _Wanted(alertname, dict(labels or {}), fingerprint)
     everything = list(_read_all(archive, timewindow.prefixes(span, events.RECORDED, days)))
-    recorded = [(stored, event) for stored, event in everything if _about(event, alertname, labels)]
+    recorded = [(stored, event) for stored, event in everything if wanted.matches_any(event)]
+    archived = _archived_notifications(archive, span, wanted)
+    candidates = {
+        found: labels_of
+        for _, event in recorded
+        for found, labels_of in _event_alerts(event)
+        if wanted.matches(found, labels_of)
+    } | {step.fingerprint: labels_of for step, labels_of in archived}
+    if fingerprint is None and len(candidates) > 1:
+        raise SeveralAlerts(alertname, candidates)
     # From every event, not only this alert's: an inhibiting alert is another alert.
     names = _names_by_fingerprint(event for _, event in everything)
     steps = [step for stored, event in recorded for step in _steps(stored, event, names)]
-    steps += _archived_notifications(archive, span, alertname, labels)
+    steps += [step for step, _ in archived]
     steps.sort(key=lambda step: (step.at, _ORDER.get(step.what, 9)))
     has_events = bool(recorded) or _archive_has_events(archive)
     return Explanation(alertname, tuple(steps), _verdict(steps, has_events), has_events)
@@ -107,32 +132,53 @@ def _archive_has_events(archive: Archive) -> bool:
     return bool(archive.list_folders(f"{events.RECORDED}/"))
 
 
-def _event_alert_labels(event: events.RecordedEvent) -> list[dict[str, str]]:
-    """The label sets of the alerts an event names."""
+@dataclasses.dataclass(frozen=True)
+class _Wanted:
+    """The alert asked about: its name, labels it must carry, and maybe its fingerprint."""
+
+    alertname: str
+    labels: Mapping[str, str]
+    fingerprint: str | None
+
+    def matches(self, fingerprint: str, labels: Mapping[str, str]) -> bool:
+        return (
+            labels.get("alertname") == self.alertname
+            and _carries(labels, self.labels)
+            and self.fingerprint in (None, fingerprint)
+        )
+
+    def matches_any(self, event: events.RecordedEvent) -> bool:
+        return any(self.matches(found, labels) for found, labels in _event_alerts(event))
+
+
+def _event_alerts(event: events.RecordedEvent) -> list[tuple[str, dict[str, str]]]:
+    """The (hex fingerprint, labels) of each alert an event names."""
     payload = next(iter(event.document["data"].values()))
     if not isinstance(payload, dict):
         return []
     if event.kind == events.ALERT_CREATED:
-        return [events.label_map((payload.get("alert") or {}).get("labels"))]
-    if event.kind in (events.ALERT_GROUPED, events.ALERT_RESOLVED):
-        details = (payload.get("alert") or {}).get("details") or {}
-        return [events.label_map(details.get("labels"))]
-    if event.kind in (events.SILENCE_MUTED, events.INHIBITION_MUTED):
-        return [events.label_map((payload.get("mutedAlert") or {}).get("labels"))]
-    if event.kind == events.NOTIFICATION:
-        return [
-            events.label_map((grouped.get("details") or {}).get("labels"))
+        snapshots = [payload.get("alert") or {}]
+    elif event.kind in (events.ALERT_GROUPED, events.ALERT_RESOLVED):
+        snapshots = [(payload.get("alert") or {}).get("details") or {}]
+    elif event.kind in (events.SILENCE_MUTED, events.INHIBITION_MUTED):
+        snapshots = [payload.get("mutedAlert") or {}]
+    elif event.kind == events.NOTIFICATION:
+        snapshots = [
+            grouped.get("details") or {}
             for grouped in payload.get("alerts") or []
             if isinstance(grouped, dict)
         ]
-    return []
+    else:
+        snapshots = []
+    return [
+        (_hex(snapshot.get("fingerprint")), events.label_map(snapshot.get("labels")))
+        for snapshot in snapshots
+        if isinstance(snapshot, dict)
+    ]
 
 
-def _about(event: events.RecordedEvent, alertname: str, labels: Mapping[str, str]) -> bool:
-    return any(
-        found.get("alertname") == alertname and _carries(found, labels)
-        for found in _event_alert_labels(event)
-    )
+def _hex(decimal: Any) -> str:
+    return events.hex_fingerprint(decimal) if str(decimal).isdigit() else ""
 
 
 def _carries(found: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
@@ -140,9 +186,10 @@ def _carries(found: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
 
 
 def _archived_notifications(
-    archive: Archive, span: timewindow.Window, alertname: str, labels: Mapping[str, str]
-) -> list[Step]:
-    """A step for each archived notification that carried a matching alert."""
+    archive: Archive, span: timewindow.Window, wanted: _Wanted
+) -> list[tuple[Step, dict[str, str]]]:
+    """A step for each archived notification that carried a matching alert, and its labels."""
+    alertname = wanted.alertname
     found = []
     for prefix in timewindow.prefixes(span, layout.ARCHIVED):
         for stored in archive.objects(prefix):
@@ -156,8 +203,10 @@ def _archived_notifications(
             if received is None or received not in span:
                 continue
             for alert in body.get("alerts") or []:
-                alert_labels = alert.get("labels") or {}
-                if alert_labels.get("alertname") != alertname or not _carries(alert_labels, labels):
+                alert_labels = {
+                    str(key): str(value) for key, value in (alert.get("labels") or {}).items()
+                }
+                if not wanted.matches(str(alert.get("fingerprint", "")), alert_labels):
                     continue
                 reason = body.get("notification_reason")
                 text = (
@@ -165,7 +214,8 @@ def _archived_notifications(
                     + (f" ({reason})" if reason else "")
                 )
                 fingerprint = str(alert.get("fingerprint", ""))
-                found.append(Step(received, "archived", text, fingerprint, stored.name))
+                step = Step(received, "archived", text, fingerprint, stored.name)
+                found.append((step, alert_labels))
     return found
 
 

@@ -6,10 +6,12 @@ Built from Alertmanager 0.33.1's captured traffic through the real receiver (tes
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from alertarchive.browse import quiet
 from alertarchive.browse.catalog import Catalog
+from tests.support.archives import ArchiveWriter, alert, notification
 from tests.support.cli import run
 from tests.test_why import WINDOW, _replay_capture
 
@@ -121,3 +123,56 @@ def test_the_report_shows_muted_hours_silences_and_why_a_card_was_quiet(tmp_path
     card = html.split('id="alert-4a74e0661124ed5d"', 1)[1].split('<table class="episodes">', 1)[0]
     assert '<p class="quiet">silenced for 1 hour: silence fe0a605f' in card
     assert "url(" not in html
+
+
+def _with_a_csv_notification(archive_dir) -> None:
+    """The capture, plus one notification (no events) under source=csv in the same hours."""
+    _replay_capture(archive_dir)
+    at = datetime.datetime(2026, 12, 1, 20, 30, tzinfo=datetime.UTC)
+    body = notification([alert({"alertname": "PayloadMulti", "job": "csv"}, at)], "team-csv")
+    assert ArchiveWriter(str(archive_dir)).post(body, at, source="csv")["status_code"] == 201
+
+
+def _muted(archive_dir, *options: str) -> dict:
+    return json.loads(run(str(archive_dir), "stats", *SPAN, "--json", *options).output)
+
+
+def test_the_muted_section_follows_the_filters(tmp_path):
+    _with_a_csv_notification(tmp_path / "archive")
+    archive = tmp_path / "archive"
+
+    def names(*options: str) -> list[str]:
+        return sorted(q["alertname"] for q in _muted(archive, *options)["quiet"])
+
+    assert names() == ["CPUThrottlingHigh", "KubeJobFailed"]
+    assert names("--source", "csv") == []
+    assert _muted(archive, "--source", "csv")["silences"] == []
+    assert names("--source", "default") == ["CPUThrottlingHigh", "KubeJobFailed"]
+    assert names("--alertname", "PayloadMulti") == []
+    assert names("--alertname", "KubeJobFailed") == ["KubeJobFailed"]
+    # Only the silence that muted a kept alert is listed.
+    assert _muted(archive, "--alertname", "KubeJobFailed")["silences"] == []
+    assert [
+        s["id"][:8] for s in _muted(archive, "--alertname", "CPUThrottlingHigh")["silences"]
+    ] == ["fe0a605f"]
+    assert names("--label", "namespace=web") == ["CPUThrottlingHigh"]
+    assert names("--label", "namespace=nowhere") == []
+    # Muting is of firing alerts; a mute event names no receiver.
+    assert names("--status", "firing") == ["CPUThrottlingHigh", "KubeJobFailed"]
+    assert names("--status", "resolved") == []
+    assert names("--receiver", "archive") == []
+
+    text = run(str(archive), "stats", *SPAN, "--source", "csv").output
+    assert "CPUThrottlingHigh" not in text and "KubeJobFailed" not in text
+    receiver = run(str(archive), "stats", *SPAN, "--receiver", "archive").output
+    assert "mute events name no receiver" in receiver
+
+
+def test_the_reports_muted_section_follows_the_filters(tmp_path):
+    _with_a_csv_notification(tmp_path / "archive")
+    page = tmp_path / "report.html"
+
+    run(str(tmp_path / "archive"), "report", *SPAN, "--source", "csv", "-o", str(page))
+
+    html = page.read_text()
+    assert "oncall@example.com" not in html and "KubeNodeNotReady" not in html

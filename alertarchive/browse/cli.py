@@ -468,7 +468,7 @@ def _stats_for(
     # The same selection `list --quarantined` makes with these options.
     quarantined = len(app.catalog.entries(span, filters, quarantined=True))
     figures = compute(span, entries, documents, quarantined, flap_episodes)
-    figures.quiet = quiet.read(app.archive, span, entries)
+    figures.quiet = quiet.read(app.archive, span, entries, filters)
     return figures, entries
 
 

@@ -13,6 +13,15 @@ From the event recorder's events (`events/`, Alertmanager 0.33+):
 
 Object names say an event's kind, so only the kinds asked for are read; listing stays within
 the window's partitions of the days present.
+
+The options `stats` and `report` filter deliveries with apply to the muted alerts too:
+--source (the mute event's `source`), --alertname and --label (the muted alert's labels, which
+the mute event carries), --status (muting is of firing alerts: --status resolved alone keeps
+none), and --receiver: a mute event names a receiver only when it carries a group (0.33.1's
+silenceMutedAlert and inhibitionMutedAlert carry none), so under --receiver a mute naming no
+receiver is left out and the section says so (MUTE_RECEIVER_NOTE). The silences listed are
+then those that muted a kept alert (under --source alone: those recorded by that source). The
+unrecorded-deliveries count is over the deliveries the filters kept.
 """
 
 from __future__ import annotations
@@ -26,7 +35,8 @@ from typing import Any
 from alertarchive.archive import events
 from alertarchive.archive.storage import Archive, NotFound, StoredObject
 from alertarchive.browse import timewindow, why
-from alertarchive.browse.catalog import Entry
+from alertarchive.browse.catalog import Entry, Filters
+from alertarchive.browse.catalog import _receiver_matches as receiver_matches
 from alertarchive.browse.episodes import parse_time, split_labels
 
 # How far apart a delivery's receipt and its `notification` event may be.
@@ -34,6 +44,9 @@ GAP_SECONDS = 60
 DROPPED_HINT = "the recorder may have dropped events: raise max_retries"
 SILENCED = "silenced"
 INHIBITED = "inhibited"
+MUTE_RECEIVER_NOTE = (
+    "mute events name no receiver: under --receiver only mutes naming that receiver are shown"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +63,8 @@ class QuietAlert:
     hours: tuple[str, ...]  # the receive hours holding a mute object: `2026-12-01T20`
     first: datetime.datetime
     last: datetime.datetime
+    source: str = ""  # the source tag the mute events were received under
+    receiver: str = ""  # the receiver the mute event names (its group's), if any
 
     @property
     def alertname(self) -> str:
@@ -75,6 +90,7 @@ class QuietAlert:
             "hours": list(self.hours),
             "first_muted": self.first.isoformat(),
             "last_muted": self.last.isoformat(),
+            "source": self.source,
         }
 
 
@@ -86,6 +102,11 @@ class Quiet:
     silences: tuple[why.Silence, ...] = ()
     unrecorded_deliveries: int = 0
     has_events: bool = False
+    note: str = ""  # what the filters could not decide (MUTE_RECEIVER_NOTE)
+    # Each silence's id → the sources whose events named it (for --source).
+    silence_sources: Mapping[str, frozenset[str]] = dataclasses.field(
+        default_factory=dict, compare=False
+    )
 
     def for_fingerprint(self, fingerprint: str) -> list[QuietAlert]:
         return [alert for alert in self.alerts if alert.fingerprint == fingerprint]
@@ -121,9 +142,51 @@ def unrecorded_text(count: int) -> str:
     return f"{count} {noun} no notification event ({DROPPED_HINT})"
 
 
-def read(archive: Archive, span: timewindow.Window, entries: Sequence[Entry] = ()) -> Quiet:
-    """What kept alerts quiet in span, and how many of the entries lack a notification event."""
-    return _read(archive, span, entries, _MUTE_KINDS + _DELIVERY_KINDS)
+def read(
+    archive: Archive,
+    span: timewindow.Window,
+    entries: Sequence[Entry] = (),
+    filters: Filters | None = None,
+) -> Quiet:
+    """What kept alerts quiet in span, and how many of the entries lack a notification event.
+
+    The entries are the deliveries the filters kept; the mutes and silences are filtered here.
+    """
+    found = _read(archive, span, entries, _MUTE_KINDS + _DELIVERY_KINDS)
+    return _filtered(found, filters or Filters())
+
+
+def _filtered(found: Quiet, filters: Filters) -> Quiet:
+    """The muted alerts the filters keep, and the silences that go with them."""
+    if filters == Filters():
+        return found
+    alerts = tuple(alert for alert in found.alerts if _keeps(alert, filters))
+    silences = found.silences
+    if filters.sources:
+        silences = tuple(
+            s
+            for s in silences
+            if found.silence_sources.get(s.id, frozenset()) & set(filters.sources)
+        )
+    if filters.alertnames or filters.labels or filters.statuses or filters.receivers:
+        muting = {alert.silence.id for alert in alerts if alert.silence}
+        silences = tuple(s for s in silences if s.id in muting)
+    note = MUTE_RECEIVER_NOTE if filters.receivers else ""
+    return dataclasses.replace(found, alerts=alerts, silences=silences, note=note)
+
+
+def _keeps(alert: QuietAlert, filters: Filters) -> bool:
+    if filters.statuses and "firing" not in filters.statuses:
+        return False  # Alertmanager mutes firing alerts
+    if filters.sources and alert.source not in filters.sources:
+        return False
+    if filters.alertnames and alert.alertname not in filters.alertnames:
+        return False
+    if any(alert.labels.get(key) != value for key, value in filters.labels):
+        return False
+    return not filters.receivers or any(
+        receiver_matches(alert.receiver, wanted) for wanted in filters.receivers
+    )
 
 
 def unrecorded(archive: Archive, span: timewindow.Window, entries: Sequence[Entry]) -> int:
@@ -149,6 +212,7 @@ def _read(
         return Quiet()
     mutes: list[tuple[StoredObject, events.RecordedEvent]] = []
     silences: dict[str, tuple[str, why.Silence]] = {}
+    silence_sources: dict[str, set[str]] = {}
     notified: list[tuple[datetime.datetime, str, str]] = []  # (at, receiver, group key)
     spoken: set[tuple[str, str]] = set()  # (hour, receiver) the recorder named
     hours_with_events: set[str] = set()
@@ -177,6 +241,7 @@ def _read(
                 known = silences.get(str(raw["id"]))
                 if known is None or updated >= known[0]:
                     silences[str(raw["id"])] = (updated, why.silence_of(raw))
+                silence_sources.setdefault(str(raw["id"]), set()).add(_source(stored))
         if event.kind in (events.SILENCE_MUTED, events.INHIBITION_MUTED):
             at = parse_time(event.recorded_at)
             if at is not None and at in span:
@@ -188,6 +253,7 @@ def _read(
         ),
         unrecorded_deliveries=_unrecorded(entries, notified, spoken, hours_with_events),
         has_events=True,
+        silence_sources={key: frozenset(value) for key, value in silence_sources.items()},
     )
 
 
@@ -212,6 +278,10 @@ def _events(
 def _payload(event: events.RecordedEvent) -> dict[str, Any]:
     payload = next(iter(event.document["data"].values()))
     return payload if isinstance(payload, dict) else {}
+
+
+def _source(stored: StoredObject) -> str:
+    return str(stored.metadata.get("source", ""))
 
 
 def _hour(name: str) -> str:
@@ -251,6 +321,9 @@ def _quiet_alerts(
             how = INHIBITED
             by = (", ".join(sources) or "an alert") + (f" under rule {rule}" if rule else "")
             key = f"inhibition|{by}"
+        group = payload.get("groupInfo")
+        receiver = str(group.get("receiverName", "")) if isinstance(group, dict) else ""
+        key = f"{_source(stored)}|{receiver}|{key}"
         for fingerprint in event.fingerprints:
             slot = found.setdefault(
                 (fingerprint, key),
@@ -265,6 +338,8 @@ def _quiet_alerts(
                     "hours": set(),
                     "first": at,
                     "last": at,
+                    "source": _source(stored),
+                    "receiver": receiver,
                 },
             )
             slot["hours"].add(_hour(stored.name))

@@ -209,6 +209,8 @@ def print_stats(terminal: Terminal, figures: Stats) -> None:
                 for q, labels_text in zip(muted, quiet.distinct_labels(muted), strict=True)
             ],
         )
+        if figures.quiet.note:
+            click.echo(f"  note: {figures.quiet.note}")
 
 
 def _shared_lines(shared: dict[str, list[str]], rows: Sequence[AlertHistory]) -> list[str]:

@@ -137,6 +137,10 @@ def test_a_notification_posted_to_the_events_path_is_quarantined_not_archived(cl
 
     assert answer.status_code == 422
     assert not (archive_dir / "alerts").exists()
+    # The sender is told which endpoint it reached and where notifications go.
+    assert answer.get_data(as_text=True).startswith(
+        "not an event recorder event (notifications go to /, events to /-/events): "
+    )
 
 
 class _FailingArchive:

@@ -217,7 +217,11 @@ class Receiver:
         problems = recorder.problems(documents)
         if problems:
             reasons = [str(problem) for problem in problems]
-            return self._quarantine(422, explain(problems), reasons, receipt, summarize({}), True)
+            # A notification posted here by mistake reads as a broken event: say where it goes.
+            line = explain(
+                problems, "not an event recorder event (notifications go to /, events to /-/events)"
+            )
+            return self._quarantine(422, line, reasons, receipt, summarize({}), True)
         kept = [self._keep_event(receipt, documents, index) for index in range(len(documents))]
         created = sum(1 for _, is_new in kept if is_new)
         answer = {

@@ -184,9 +184,9 @@ _REDUCIBLE_KEYWORDS = _ANNOTATIONS | {
 }
 
 
-def explain(problems: list[Problem]) -> str:
+def explain(problems: list[Problem], what: str = "invalid Alertmanager notification") -> str:
     """One short line for the sender: the first problem and how many others there are."""
-    line = f"invalid Alertmanager notification: {problems[0]}"
+    line = f"{what}: {problems[0]}"
     if len(problems) > 1:
         line += f"; and {len(problems) - 1}{'+' if len(problems) == _MAX_PROBLEMS else ''} more"
     return line

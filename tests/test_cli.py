@@ -640,6 +640,26 @@ def test_a_window_to_the_last_second_of_the_calendar_lists_what_there_is(scenari
     assert len(result.stdout.splitlines()) == 1 + 13
 
 
+def test_show_prints_a_body_holding_an_integer_beyond_int_digits_exactly(tmp_path):
+    writer = ArchiveWriter(str(tmp_path))
+    body = notification([alert({"alertname": "Huge"}, writer.now)])
+    huge = "9" * 5_000
+    text = body.decode().rstrip("\n")
+    body = (text[:-1] + f',"truncatedAlerts":{huge},"big":-{huge}}}\n').encode()
+    answer = writer.post(body, writer.now)
+    assert answer["status_code"] == 201, answer
+
+    shown = run(str(tmp_path), "show", answer["object"], "--json")
+    table = run(str(tmp_path), "show", answer["object"])
+
+    assert shown.exit_code == 0, shown.output
+    assert f'"truncatedAlerts": {huge},' in shown.stdout
+    assert f'"big": -{huge}' in shown.stdout
+    assert table.exit_code == 0, table.output
+    assert "not a JSON object" not in table.output
+    assert "Huge" in table.stdout
+
+
 def test_show_json_writes_every_number_exactly_as_received(tmp_path):
     writer = ArchiveWriter(str(tmp_path))
     body = notification([alert({"alertname": "Huge"}, writer.now)])

@@ -147,6 +147,25 @@ def test_body_that_is_not_a_json_object_gets_400_and_is_quarantined(client, arch
     assert stored_bodies(archive_dir, "quarantine")[0].read_bytes() == body
 
 
+def test_an_integer_of_5000_digits_is_json_archived_with_the_notification(client, archive_dir):
+    body = FIRING.rstrip()[:-1] + b', "big": ' + b"7" * 5_000 + b"}"
+
+    response = client.post("/", data=body, headers=AUTH)
+
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert [path.read_bytes() for path in stored_bodies(archive_dir)] == [body]
+
+
+def test_an_integer_of_5000_digits_where_a_field_is_wrong_is_a_422_not_python_advice(client):
+    body = b'{"truncatedAlerts": -' + b"7" * 5_000 + b"}"
+
+    response = client.post("/", data=body, headers=AUTH)
+
+    assert response.status_code == 422
+    assert "int_max_str_digits" not in response.get_data(as_text=True)
+    assert "is not JSON" not in response.get_data(as_text=True)
+
+
 def test_notification_failing_the_schema_gets_422_naming_path_and_rule(client):
     document = json.loads(FIRING)
     document["alerts"][1]["status"] = "fire"

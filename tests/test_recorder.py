@@ -126,6 +126,16 @@ def test_a_body_that_is_not_an_event_is_quarantined(client, archive_dir, body, s
     assert quarantined.read_bytes() == body
 
 
+def test_an_event_holding_an_integer_beyond_int_digits_is_json(client, archive_dir):
+    event = json.loads(EVENTS[0])
+    body = json.dumps(event).encode()[:-1] + b', "big": ' + b"7" * 5_000 + b"}"
+
+    answer = client.post("/-/events", data=body, headers=RECORDER)
+
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert [path.read_bytes() for path in _kept(archive_dir)] == [body]
+
+
 def test_get_on_the_events_path_is_405(client):
     assert client.get("/-/events").status_code == 405
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
 from typing import Any
 
 import orjson
@@ -19,19 +20,51 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 
     orjson is the fast path (Alertmanager sends compact UTF-8 JSON). It reads integers
     beyond 64 bits as doubles and refuses those beyond a double's range, which are still
-    JSON, so those bodies get a second chance with the standard library (up to its 4,300
-    digit limit); NaN, Infinity and numbers that overflow to them are refused by both.
+    JSON, so those bodies get a second chance with the standard library, where an integer
+    of more digits than int() converts is a stand-in of its sign (see `_integer`);
+    NaN, Infinity and numbers that overflow to them are refused by both.
+
+    Raises:
+        NotJsonObject: with a short reason a sender can act on.
+    """
+    document = parse_json(body)
+    if not isinstance(document, dict):
+        raise NotJsonObject(f"body is JSON {_json_type(document)}, not an object")
+    return document
+
+
+def parse_json(body: bytes) -> Any:
+    """Parse a body as any JSON value, as `parse_json_object` does (same fallback, reasons).
 
     Raises:
         NotJsonObject: with a short reason a sender can act on.
     """
     try:
-        document = orjson.loads(body)
+        return orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        document = _parse_with_stdlib(body, error)
-    if not isinstance(document, dict):
-        raise NotJsonObject(f"body is JSON {_json_type(document)}, not an object")
-    return document
+        return _parse_with_stdlib(body, error)
+
+
+# 640 nines: int() converts (and prints) that many digits under any limit Python allows.
+_LARGEST = 10**sys.int_info.str_digits_check_threshold - 1
+
+
+def _integer(text: str) -> int:
+    """An integer literal the stdlib parser found: exact up to int()'s digit limit.
+
+    Python refuses to convert more than `sys.get_int_max_str_digits()` digits (4,300) because
+    the conversion is quadratic; that guard stays on for the whole process. A longer literal
+    is still JSON, so it parses to a stand-in: a plain int (jsonschema-rs takes no subclass)
+    of the same sign, 640 nines (int() converts and prints that many under any limit).
+    That is below the literal's own magnitude (JSON has no leading zeros) and above any
+    bound our schemas write, so it is exact enough for validation (type integer, sign,
+    minimum / maximum); the stored bytes are the exact body, and `show --json` reads its
+    numbers as text.
+    """
+    limit = sys.get_int_max_str_digits()
+    if len(text) - text.startswith("-") <= (limit or len(text)):
+        return int(text)
+    return -_LARGEST if text.startswith("-") else _LARGEST
 
 
 def _parse_with_stdlib(body: bytes, orjson_error: orjson.JSONDecodeError) -> Any:
@@ -39,7 +72,9 @@ def _parse_with_stdlib(body: bytes, orjson_error: orjson.JSONDecodeError) -> Any
     if "64-bit" not in reason and "infinity when parsed as double" not in reason:
         raise NotJsonObject(not_json(body, orjson_error)) from None
     try:
-        document = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+        document = json.loads(
+            body, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_integer
+        )
     except (ValueError, RecursionError) as error:
         raise NotJsonObject(f"body is not JSON: {_short(str(error))}") from None
     # json.loads takes a lone surrogate escape ("\\udfff"), which orjson refuses and Go never

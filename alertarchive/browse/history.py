@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from alertarchive.archive import events
+from alertarchive.archive.notification import parse_json
 from alertarchive.archive.storage import Archive, NotFound
 from alertarchive.browse import timewindow, why
 from alertarchive.browse.alerts import Alert, alerts
@@ -319,7 +319,7 @@ def mutes(
             if kind not in (events.SILENCE_MUTED, events.INHIBITION_MUTED):
                 continue
             try:
-                event = events.read(json.loads(archive.read(stored.name)))
+                event = events.read(parse_json(archive.read(stored.name)))
             except (NotFound, ValueError, events.NotAnEvent):
                 continue  # not an event the receiver kept; `why` says as much
             at = parse_time(event.recorded_at)

@@ -16,7 +16,8 @@ from typing import Any
 
 import orjson
 
-from alertarchive.archive.notification import NotJsonObject, not_json
+from alertarchive.archive import safetext
+from alertarchive.archive.notification import NotJsonObject, parse_json
 from alertarchive.receiver.schema import SCHEMAS, NotificationValidator, Problem
 
 EVENTS_SCHEMA = "alertmanager-events.schema.json"
@@ -52,10 +53,8 @@ def parse_events(body: bytes) -> list[Any]:
     Raises:
         NotJsonObject: the body is not JSON, or neither an object nor a non-empty array.
     """
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise NotJsonObject(not_json(body, error)) from None
+    # The notification parser: an integer beyond 64 bits, or beyond int()'s digits, is JSON.
+    document = parse_json(body)
     if isinstance(document, dict):
         return [document]
     if isinstance(document, list) and document:
@@ -82,4 +81,8 @@ def event_bytes(body: bytes, documents: list[Any], index: int) -> bytes:
     if len(documents) == 1:
         return body
     # A batch element has no bytes of its own in the request; its compact JSON is exact data.
-    return orjson.dumps(documents[index])
+    try:
+        return orjson.dumps(documents[index])
+    except orjson.JSONEncodeError:
+        # An integer beyond 64 bits (or int()'s digits): the numbers as sent.
+        return safetext.dumps(safetext.loads_exact(body)[index]).encode()

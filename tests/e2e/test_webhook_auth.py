@@ -29,7 +29,7 @@ README_SECRET_FILE = "/etc/alertmanager/secrets/alertarchive-webhook/token"
 
 BEARER_SNIPPET = """\
 receivers:
-  - name: archive
+  - name: alertarchive
     webhook_configs:
       - url: https://REGION-PROJECT.cloudfunctions.net/alertarchive
         send_resolved: true
@@ -40,7 +40,7 @@ receivers:
 
 BASIC_AUTH_SNIPPET = """\
 receivers:
-  - name: archive
+  - name: alertarchive
     webhook_configs:
       - url: https://REGION-PROJECT.cloudfunctions.net/alertarchive
         send_resolved: true
@@ -52,7 +52,7 @@ receivers:
 
 CREDENTIALS_FILE_SNIPPET = """\
 receivers:
-  - name: archive
+  - name: alertarchive
     webhook_configs:
       - url: https://REGION-PROJECT.cloudfunctions.net/alertarchive
         send_resolved: true

@@ -57,3 +57,37 @@ def test_events_without_any_says_so(tmp_path):
 
     assert result.stdout == ""
     assert "no recorder events between" in result.stderr
+
+
+def test_a_kind_matching_nothing_says_so_and_lists_the_kinds_present(tmp_path):
+    _replay_capture(tmp_path / "archive")
+
+    result = run(str(tmp_path / "archive"), "events", "--kind", "bogus", *WINDOW)
+
+    assert result.stdout == ""
+    assert "match the filters (" in result.stderr and "in the window)" in result.stderr
+    assert "--kind bogus matches none of the" in result.stderr
+    assert "kinds present: " in result.stderr and "silenceMutedAlert" in result.stderr
+
+
+def test_an_alertname_in_another_case_gets_a_hint(tmp_path):
+    _replay_capture(tmp_path / "archive")
+
+    result = run(str(tmp_path / "archive"), "events", "--alertname", "cputhrottlinghigh", *WINDOW)
+
+    assert "differs only in case from CPUThrottlingHigh" in result.stderr
+
+
+def test_events_and_why_filter_by_source(tmp_path):
+    _replay_capture(tmp_path / "archive")
+    archive = str(tmp_path / "archive")
+
+    kept = ndjson(run(archive, "events", "--json", "--source", "default", *WINDOW))
+    other = run(archive, "events", "--source", "elsewhere", "--source", "csv", *WINDOW)
+    why_other = run(archive, "why", "CPUThrottlingHigh", "--source", "elsewhere", *WINDOW)
+    why_kept = run(archive, "why", "CPUThrottlingHigh", "--source", "default", *WINDOW)
+
+    assert kept and {record["source"] for record in kept} == {"default"}
+    assert other.stdout == "" and "--source elsewhere, csv matches none" in other.stderr
+    assert "silence fe0a605f" in why_kept.output
+    assert "silence fe0a605f" not in why_other.output

@@ -512,6 +512,13 @@ def stats(
     help="Event kind, e.g. silenceMutedAlert, inhibitionMutedAlert, notification (repeatable).",
 )
 @click.option("--alertname", "alertnames", multiple=True, help="Alert name (repeatable).")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="SOURCE",
+    help="Only the events received under this source tag (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line (NDJSON).")
 @pass_app
 def events_command(
@@ -520,6 +527,7 @@ def events_command(
     until: timewindow.Moment | None,
     kinds: tuple[str, ...],
     alertnames: tuple[str, ...],
+    sources: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """List the event recorder's events (Alertmanager 0.33+), newest first, from metadata.
@@ -532,16 +540,24 @@ def events_command(
       alertarchive events --alertname KubeJobFailed --json | jq .kind
     """  # noqa: D301
     span = app.window(since, until)
-    found = recorded.recorded(app.archive, span, kinds, alertnames)
+    window = recorded.listed(app.archive, span)
+    found = recorded.select(window, kinds, alertnames, sources)
+    for line in recorded.hints(window, kinds, alertnames, sources):
+        click.echo(f"alertarchive: {printable(line)}", err=True)
     if as_json:
         out = sys.stdout.buffer
         for entry in found:
             out.write((safetext.dumps(entry.record()) + "\n").encode())
         return
     if not found:
+        between = (
+            f"between {app.terminal.time(span.start)} and "
+            f"{app.terminal.time(span.end)} {app.terminal.zone_name}"
+        )
         click.echo(
-            f"no recorder events between {app.terminal.time(span.start)} and "
-            f"{app.terminal.time(span.end)} {app.terminal.zone_name}",
+            f"no recorder events {between} match the filters ({len(window)} in the window)"
+            if window
+            else f"no recorder events {between}",
             err=True,
         )
         return
@@ -564,6 +580,13 @@ def events_command(
     metavar="HEX",
     help="The alert's fingerprint (16 hex digits), when several alerts share the name.",
 )
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="SOURCE",
+    help="Only the events and notifications received under this source tag (repeatable).",
+)
 @pass_app
 def why_command(
     app: App,
@@ -572,6 +595,7 @@ def why_command(
     until: timewindow.Moment | None,
     labels: tuple[tuple[str, str], ...],
     fingerprint: str | None,
+    sources: tuple[str, ...],
 ) -> None:
     """Why ALERTNAME did or did not reach anyone: created, grouped, silenced, inhibited, sent.
 
@@ -586,11 +610,17 @@ def why_command(
     wanted = dict(labels)
     span = app.window(since, until)
     try:
-        explanation = why.explain(app.archive, span, alertname, wanted, fingerprint=fingerprint)
+        explanation = why.explain(
+            app.archive, span, alertname, wanted, fingerprint=fingerprint, sources=sources
+        )
     except why.SeveralAlerts as several:
         # One verdict for several alerts would mix their stories (one sent, one inhibited).
         raise CommandError(str(several), text.candidate_alert_lines(several.candidates)) from None
-    named = [entry for entry in app.catalog.entries(span) if alertname in entry.alertnames]
+    named = [
+        entry
+        for entry in app.catalog.entries(span, Filters(sources=sources))
+        if alertname in entry.alertnames
+    ]
     documents = app.catalog.documents(named)
     # The deliveries that carried the alert asked for: its name and every --label.
     carrying = [

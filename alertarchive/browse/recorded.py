@@ -3,6 +3,10 @@
 What `alertarchive events` shows: one row per kept event object (a fact, once per hour it was
 recorded; see archive/events.py), newest first, with its kind, alert, recording instance and
 fingerprints, each filterable without downloading anything.
+
+A filter value matching none of the window's events is said so (`hints`): a --kind with the
+kinds present (an unknown kind is allowed, as a newer Alertmanager may record one; it is
+named as unknown), an --alertname or --source differing only in case with the stored value.
 """
 
 from __future__ import annotations
@@ -50,8 +54,78 @@ def recorded(
     span: timewindow.Window,
     kinds: Sequence[str] = (),
     alertnames: Sequence[str] = (),
+    sources: Sequence[str] = (),
 ) -> list[RecordedEntry]:
-    """The kept events received in span, of these kinds and about these alerts, newest first."""
+    """The kept events received in span, of these kinds, alerts and sources, newest first."""
+    return select(listed(archive, span), kinds, alertnames, sources)
+
+
+def select(
+    found: Sequence[RecordedEntry],
+    kinds: Sequence[str] = (),
+    alertnames: Sequence[str] = (),
+    sources: Sequence[str] = (),
+) -> list[RecordedEntry]:
+    """The entries matching every option given (repeated values of one option are ORed)."""
+    return [
+        entry
+        for entry in found
+        if all(
+            _matches(entry, option, wanted)
+            for option, wanted in _options(kinds, alertnames, sources)
+        )
+    ]
+
+
+def hints(
+    found: Sequence[RecordedEntry],
+    kinds: Sequence[str] = (),
+    alertnames: Sequence[str] = (),
+    sources: Sequence[str] = (),
+) -> list[str]:
+    """Lines for each option whose values match none of `found` (the window's events)."""
+    lines = []
+    for option, wanted in _options(kinds, alertnames, sources):
+        if not wanted or any(_matches(entry, option, wanted) for entry in found):
+            continue
+        present = sorted({value for entry in found for value in _values(entry, option)})
+        line = f"{option} {', '.join(wanted)} matches none of the {len(found)} events in the window"
+        folded = {value.casefold(): value for value in present}
+        near = [folded[w.casefold()] for w in wanted if w.casefold() in folded]
+        if near:
+            line += f" (filters are case-sensitive); it differs only in case from {', '.join(near)}"
+        elif option == "--kind":
+            unknown = [kind for kind in wanted if kind not in events.KNOWN_KINDS]
+            line += f"; kinds present: {', '.join(present) or 'none'}"
+            if unknown:
+                line += (
+                    f" ({', '.join(unknown)}: not a kind Alertmanager records; known kinds: "
+                    f"{', '.join(events.KNOWN_KINDS)})"
+                )
+        lines.append(line)
+    return lines
+
+
+def _options(
+    kinds: Sequence[str], alertnames: Sequence[str], sources: Sequence[str]
+) -> list[tuple[str, Sequence[str]]]:
+    return [("--kind", kinds), ("--alertname", alertnames), ("--source", sources)]
+
+
+def _values(entry: RecordedEntry, option: str) -> list[str]:
+    if option == "--kind":
+        return [entry.kind]
+    if option == "--source":
+        return [entry.source]
+    return [name for name in entry.alertnames.split(",") if name]
+
+
+def _matches(entry: RecordedEntry, option: str, wanted: Sequence[str]) -> bool:
+    return not wanted or bool(set(wanted) & set(_values(entry, option)))
+
+
+def listed(archive: Archive, span: timewindow.Window) -> list[RecordedEntry]:
+    """Every kept event received in span, newest first."""
     days = archive.list_folders(f"{events.RECORDED}/")
     if not days:
         return []
@@ -64,10 +138,6 @@ def recorded(
             if received is None or received not in span or not kind:
                 continue  # not an event object the receiver wrote
             names = metadata.get("alertnames", "")
-            if kinds and kind not in kinds:
-                continue
-            if alertnames and not set(alertnames) & set(names.split(",")):
-                continue
             found.append(
                 RecordedEntry(
                     name=stored.name,

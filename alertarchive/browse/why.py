@@ -83,16 +83,23 @@ def explain(
     labels: Mapping[str, str] | None = None,
     days: Iterable[str] | None = None,
     fingerprint: str | None = None,
+    sources: Sequence[str] = (),
 ) -> Explanation:
     """What the archive knows of the one alert named alertname (carrying labels) in span.
+
+    With sources, only the events and notifications received under those source tags.
 
     Raises:
         SeveralAlerts: more than one alert matches and no fingerprint picks one.
     """
     wanted = _Wanted(alertname, dict(labels or {}), fingerprint)
-    everything = list(_read_all(archive, timewindow.prefixes(span, events.RECORDED, days)))
+    everything = [
+        (stored, event)
+        for stored, event in _read_all(archive, timewindow.prefixes(span, events.RECORDED, days))
+        if not sources or stored.metadata.get("source") in sources
+    ]
     recorded = [(stored, event) for stored, event in everything if wanted.matches_any(event)]
-    archived = _archived_notifications(archive, span, wanted)
+    archived = _archived_notifications(archive, span, wanted, sources)
     candidates = {
         found: labels_of
         for _, event in recorded
@@ -186,7 +193,7 @@ def _carries(found: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
 
 
 def _archived_notifications(
-    archive: Archive, span: timewindow.Window, wanted: _Wanted
+    archive: Archive, span: timewindow.Window, wanted: _Wanted, sources: Sequence[str] = ()
 ) -> list[tuple[Step, dict[str, str]]]:
     """A step for each archived notification that carried a matching alert, and its labels."""
     alertname = wanted.alertname
@@ -194,6 +201,8 @@ def _archived_notifications(
     for prefix in timewindow.prefixes(span, layout.ARCHIVED):
         for stored in archive.objects(prefix):
             if alertname not in (stored.metadata.get("alertnames") or "").split(","):
+                continue
+            if sources and stored.metadata.get("source") not in sources:
                 continue
             try:
                 body = json.loads(archive.read(stored.name))

@@ -13,15 +13,18 @@ export MALLOC_ARENA_MAX
 
 .PHONY: run test test-fast demo bench lint format system-packages tf-tools clean
 
+# Quiet, and on stderr: `make run`'s stdout is the function's JSON log lines alone.
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements-dev.txt -e '.[receiver]'
-	touch $@
+	@echo "installing the dev venv in $(VENV)" >&2
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/python -m pip install -q --upgrade pip >&2
+	@$(BIN)/python -m pip install -q -r requirements-dev.txt -e '.[receiver]' >&2
+	@touch $@
 
 ## Serve the function on http://$(HOST):$(PORT), archiving to $(ARCHIVE_URL).
 run: $(BIN)/.installed
-	$(BIN)/functions-framework --source main.py --target receive_alert --host $(HOST) --port $(PORT)
+	@# @: make prints no recipe line, so stdout is the function's JSON log lines alone.
+	@$(BIN)/functions-framework --source main.py --target receive_alert --host $(HOST) --port $(PORT)
 
 ## Prometheus -> Alertmanager -> function -> ./demo-archive, shown with the CLI; Ctrl-C stops it.
 demo: $(BIN)/.installed system-packages

@@ -203,3 +203,11 @@ def test_the_readme_history_sample_is_what_history_prints(incident):
     printed = run(incident.url, "history", "HighLatency", *WINDOW).output
 
     assert printed == sample
+
+
+def test_history_without_an_alert_says_what_to_give(incident):
+    result = run(incident.url, "history", *WINDOW)
+
+    assert result.exit_code == 2
+    assert "give ALERTNAME (with --label) or --fingerprint" in result.output
+    assert "not both" not in result.output

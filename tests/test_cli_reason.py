@@ -61,3 +61,13 @@ def test_csv_export_has_a_reason_column(tmp_path):
     (row,) = csv.DictReader(io.StringIO(run(archive, "export", "--format", "csv", *WINDOW).output))
 
     assert row["notification_reason"] == "first notification"
+
+
+def test_show_of_a_quarantined_body_prints_no_reason_line(tmp_path):
+    archive = str(tmp_path / "archive")
+    ArchiveWriter(archive).post(b'{"status": "firing"}', AT)
+    (quarantined,) = ndjson(run(archive, "list", "--quarantined", "--json", *WINDOW))
+
+    shown = run(archive, "show", quarantined["name"]).output
+
+    assert not [line for line in shown.splitlines() if line.startswith("reason")], shown

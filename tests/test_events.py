@@ -159,3 +159,12 @@ def test_a_document_without_the_envelope_is_not_an_event(document):
 def test_hex_fingerprint_is_16_digits():
     assert events.hex_fingerprint("5365159785084022109") == "4a74e0661124ed5d"
     assert events.hex_fingerprint(1) == "0000000000000001"
+
+
+def test_a_fingerprint_past_uint64_is_kept_not_dropped():
+    document = {
+        "@timestamp": "2026-12-01T20:00:00Z",
+        "data": {"alertCreated": {"alert": {"fingerprint": "18446744073709551616", "name": "X"}}},
+    }
+
+    assert events.read(document).fingerprints == ("10000000000000000",)

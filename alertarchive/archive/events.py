@@ -145,7 +145,9 @@ def _silence(event: RecordedEvent) -> dict[str, Any]:
 
 
 def _is_uint64(value: Any) -> bool:
-    return isinstance(value, str | int) and str(value).isdigit() and int(value) < 2**64
+    # Digits only; a value past 2**64 (no Alertmanager sends one) keeps its longer hex form
+    # rather than vanishing from the metadata.
+    return isinstance(value, str | int) and str(value).isdigit() and len(str(value)) <= 40
 
 
 def _alerts(kind: str, payload: dict[str, Any]) -> Iterable[dict[str, Any]]:

@@ -264,7 +264,7 @@ class Filters:
             return not (self.alertnames or self.receivers or self.labels)
         summary = summarize(dict(document))
         if self.receivers and not any(
-            _receiver_matches(summary.receiver, wanted) for wanted in self.receivers
+            receiver_matches(summary.receiver, wanted) for wanted in self.receivers
         ):
             return False
         if self.alertnames and not set(self.alertnames) & set(summary.alertnames):
@@ -279,7 +279,7 @@ class Filters:
     def _receiver(self, entry: Entry) -> bool | None:
         if not self.receivers:
             return True
-        if any(_receiver_matches(entry.receiver, wanted) for wanted in self.receivers):
+        if any(receiver_matches(entry.receiver, wanted) for wanted in self.receivers):
             return True
         return None if record.was_cut(entry.receiver) else False
 
@@ -321,7 +321,8 @@ def _storage_errors() -> Iterator[None]:
         raise ArchiveUnavailable(str(error)) from None
 
 
-def _receiver_matches(stored: str, wanted: str) -> bool:
+def receiver_matches(stored: str, wanted: str) -> bool:
+    """Whether a stored receiver name is the one asked for, as configured or as sent."""
     # Alertmanager sends the receiver name regex-quoted (`team\.db`); accept either form.
     return stored == wanted or re.sub(r"\\(.)", r"\1", stored) == wanted
 
@@ -335,7 +336,7 @@ def case_hints(listed: Sequence[Entry], filters: Filters) -> list[str]:
     """
     fields: list[tuple[str, tuple[str, ...], Callable[[Entry], Iterable[str]], Any]] = [
         ("--alertname", filters.alertnames, lambda entry: entry.alertnames, str.__eq__),
-        ("--receiver", filters.receivers, lambda entry: (entry.receiver,), _receiver_matches),
+        ("--receiver", filters.receivers, lambda entry: (entry.receiver,), receiver_matches),
         ("--source", filters.sources, lambda entry: (entry.source,), str.__eq__),
     ]
     hints = []

@@ -673,7 +673,9 @@ def history_command(
       alertarchive history KubePodCrashLooping --label pod=api-7d9f --since 7d
       alertarchive history --fingerprint 4eaea61d9291a3b1
     """  # noqa: D301
-    if (alertname is None) == (fingerprint is None):
+    if alertname is None and fingerprint is None:
+        raise click.UsageError("give ALERTNAME (with --label) or --fingerprint")
+    if alertname is not None and fingerprint is not None:
         raise click.UsageError("give ALERTNAME (with --label) or --fingerprint, not both")
     span = app.window(since, until)
     every = app.catalog.entries(span)

@@ -35,12 +35,13 @@ from typing import Any
 from alertarchive.archive import events
 from alertarchive.archive.storage import Archive, NotFound, StoredObject
 from alertarchive.browse import timewindow, why
-from alertarchive.browse.catalog import Entry, Filters
-from alertarchive.browse.catalog import _receiver_matches as receiver_matches
+from alertarchive.browse.catalog import Entry, Filters, receiver_matches
 from alertarchive.browse.episodes import parse_time, split_labels
 
-# How far apart a delivery's receipt and its `notification` event may be.
-GAP_SECONDS = 60
+# How far apart a delivery's receipt and its `notification` event may be. The event is recorded
+# after the delivery succeeded, on Alertmanager's clock; the receipt is on ours, and a retried
+# delivery lands later: minutes of slack keep clock drift and retries from reading as drops.
+GAP_SECONDS = 300
 DROPPED_HINT = "the recorder may have dropped events: raise max_retries"
 SILENCED = "silenced"
 INHIBITED = "inhibited"

@@ -76,7 +76,13 @@ def print_notification(
         ("source", entry.source),
         ("sender", entry.user_agent),
         ("group key", entry.group_key),
-        ("reason", entry.notification_reason or "(none: Alertmanager sends one from 0.32)"),
+        *(
+            []
+            if entry.quarantined
+            else [
+                ("reason", entry.notification_reason or "(none: Alertmanager sends one from 0.32)")
+            ]
+        ),
         ("body", f"{counted(size, 'byte')}, sha256 {entry.sha256}"),
     ]
     for problem in entry.validation_errors:

@@ -68,7 +68,7 @@ EOT
 }
 
 output "bigquery_dataset" {
-  description = "The BigQuery dataset with the notifications_raw table and the notifications and alerts views, or null when enable_bigquery is false."
+  description = "The BigQuery dataset with the notifications_raw and events_raw tables and the notifications, alerts and events views, or null when enable_bigquery is false."
   value       = var.enable_bigquery ? "${var.project_id}.${google_bigquery_dataset.archive[0].dataset_id}" : null
 }
 

@@ -33,10 +33,15 @@ _ENV_VARS = sorted(
 
 
 @pytest.fixture(autouse=True)
-def isolated_environ(monkeypatch):
-    """No test sees the developer's (or another test's) configuration of anything we read."""
+def isolated_environ(monkeypatch, tmp_path_factory):
+    """No test sees the developer's (or another test's) configuration of anything we read.
+
+    XDG_CACHE_HOME is a fresh folder per test: the CLI's body cache never touches ~/.cache,
+    and no test reads bodies another one cached.
+    """
     for name in _ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 def payload(name: str) -> bytes:

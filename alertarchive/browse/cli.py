@@ -28,6 +28,7 @@ from alertarchive.archive.storage import (
     parse_archive_url,
 )
 from alertarchive.browse import (
+    body_cache,
     export,
     history,
     params,
@@ -66,7 +67,8 @@ class CommandError(click.ClickException):
 class ArchiveCommands(click.Group):
     """The command group; a UserError is one line, any other exception a bug's traceback.
 
-    Every subcommand also takes the group's --archive and --utc/--local (global_options).
+    Every subcommand also takes the group's --archive, --utc/--local and --no-cache
+    (global_options).
     """
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
@@ -112,18 +114,23 @@ def _stdout_is_a_terminal() -> bool:
 class App:
     """What every command shares: the archive, how to print, the clock."""
 
-    def __init__(self, archive_url: str, utc: bool) -> None:
+    def __init__(self, archive_url: str, utc: bool, no_cache: bool = False) -> None:
         self.now = datetime.datetime.now(datetime.UTC)
         self.progress = Progress(sys.stderr)
+        self.no_cache = no_cache
         self.configure(archive_url, utc)
 
-    def configure(self, archive_url: str | None = None, utc: bool | None = None) -> None:
+    def configure(
+        self, archive_url: str | None = None, utc: bool | None = None, no_cache: bool = False
+    ) -> None:
         """Set the archive and the time zone (a subcommand's --archive/--utc override the group's).
 
         Only before the command has opened the archive: called while its options are parsed.
         """
         if archive_url is not None:
             self.archive_url = archive_url
+        if no_cache:
+            self.no_cache = True
         if utc is not None:
             self.utc = utc
             colour = _stdout_is_a_terminal() and not os.environ.get("NO_COLOR")
@@ -144,10 +151,13 @@ class App:
                 "gs://BUCKET[/PREFIX] or the receiver's archive directory)"
             )
         try:
-            return open_archive(self.archive_url, timeout_seconds=STORAGE_TIMEOUT_SECONDS)
+            archive = open_archive(self.archive_url, timeout_seconds=STORAGE_TIMEOUT_SECONDS)
         except ValueError as error:
             # A path that is a file, or a gs:// URL without a bucket.
             raise CommandError(f"--archive {self.archive_url}: {error}") from None
+        if isinstance(location, LocalLocation) or self.no_cache:
+            return archive  # a local archive is already on this disk
+        return body_cache.cached(archive)
 
     @functools.cached_property
     def catalog(self) -> Catalog:
@@ -187,6 +197,10 @@ _ARCHIVE_HELP = (
     "gs://BUCKET[/PREFIX] (Application Default Credentials) or a local archive directory."
 )
 _UTC_HELP = "Show and read times in UTC or local time."
+_NO_CACHE_HELP = (
+    "Download every body of a gs:// archive, neither reading nor filling the local cache "
+    "($XDG_CACHE_HOME/alertarchive/bodies, at most ALERTARCHIVE_CACHE_MAX_BYTES)."
+)
 
 
 def _override(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -198,13 +212,15 @@ def _override(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         return
     if param.name == "archive_url":
         app.configure(archive_url=value)
+    elif param.name == "no_cache":
+        app.configure(no_cache=value)
     else:
         app.configure(utc=value)
         params.set_clock(ctx, app.clock)
 
 
 def global_options() -> list[click.Parameter]:
-    """--archive and --utc/--local for a subcommand, so `list --utc` works like `--utc list`.
+    """--archive, --utc/--local and --no-cache for a subcommand: `list --utc` is `--utc list`.
 
     Eager, so --utc is in effect before --since/--until are read; not from ARCHIVE_URL,
     which the group's --archive already reads (the group's value stands unless given here).
@@ -225,6 +241,15 @@ def global_options() -> list[click.Parameter]:
             expose_value=False,
             callback=_override,
             help=_UTC_HELP,
+        ),
+        click.Option(
+            ["--no-cache", "no_cache"],
+            is_flag=True,
+            default=None,
+            is_eager=True,
+            expose_value=False,
+            callback=_override,
+            help=_NO_CACHE_HELP,
         ),
     ]
 
@@ -320,9 +345,16 @@ def _filters(options: dict[str, Any]) -> Filters:
     help=_ARCHIVE_HELP + " Env: ARCHIVE_URL.",
 )
 @click.option("--utc/--local", default=False, help=_UTC_HELP)
+@click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    envvar="ALERTARCHIVE_NO_CACHE",
+    help=_NO_CACHE_HELP + " Env: ALERTARCHIVE_NO_CACHE=1.",
+)
 @click.version_option(__version__, prog_name="alertarchive")
 @click.pass_context
-def cli(ctx: click.Context, archive_url: str, utc: bool) -> None:
+def cli(ctx: click.Context, archive_url: str, utc: bool, no_cache: bool) -> None:
     """Browse the Alertmanager notifications archived by alertarchive.
 
     \b
@@ -336,7 +368,7 @@ def cli(ctx: click.Context, archive_url: str, utc: bool) -> None:
       alertarchive replay --since 1h --to http://127.0.0.1:8080/ --dry-run
       alertarchive export --since 30d --format csv > alerts.csv
     """  # noqa: D301
-    ctx.obj = App(archive_url, utc)
+    ctx.obj = App(archive_url, utc, no_cache)
     params.set_clock(ctx, ctx.obj.clock)
 
 

@@ -15,6 +15,7 @@ os.environ.setdefault("DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA", "true")
 
 import google.auth.exceptions
 import requests
+import requests.adapters
 from google.api_core import exceptions as api_exceptions
 from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
@@ -42,6 +43,7 @@ class GcsArchive:
         prefix: str = "",
         timeout_seconds: float = 8.0,
         client: storage.Client | None = None,
+        connections: int = 64,
     ) -> None:
         self.bucket_name = bucket_name
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
@@ -51,6 +53,7 @@ class GcsArchive:
         self._attempt_timeout = timeout_seconds / 2
         self._client = client
         self._client_lock = threading.Lock()
+        self._connections = connections
 
     @property
     def bucket(self) -> storage.Bucket:
@@ -59,7 +62,7 @@ class GcsArchive:
         if self._client is None:
             with self._client_lock:
                 if self._client is None:
-                    self._client = storage.Client()
+                    self._client = _client_with_own_transport(self._connections)
         return self._client.bucket(self.bucket_name)
 
     def create(
@@ -199,6 +202,43 @@ class GcsArchive:
         return StoredObject(
             name=blob.name[len(self.prefix) :], size=blob.size or 0, metadata=blob.metadata or {}
         )
+
+
+def _client_with_own_transport(connections: int) -> storage.Client:
+    """storage.Client() with a session that reads the environment once, here, not per request.
+
+    requests' default session (trust_env) looks up HTTP(S)_PROXY, NO_PROXY and the CA bundle
+    variables in os.environ on every request; GCS uploads are the receiver's hot path, so
+    this session is built with trust_env=False and given what those variables say now: the
+    proxy for the storage endpoint (none if NO_PROXY covers it) and REQUESTS_CA_BUNDLE or
+    CURL_CA_BUNDLE. An operator's HTTPS_PROXY set before start is honoured; a change to the
+    environment after the first GCS call is not (restart to apply it). ~/.netrc, which
+    trust_env would also consult, is not: the session authorizes with the credentials.
+
+    Its connection pool holds `connections` (the most writes that run at once: the
+    receiver's DeadlineArchive caps them at 64), so no thread opens a fresh TLS connection
+    because another's was discarded from a full pool (requests' default keeps 10).
+    Credentials, project and endpoint (STORAGE_EMULATOR_HOST included) are found as
+    storage.Client() finds them; only the HTTP object it would build lazily is replaced,
+    as AuthorizedSession with the client's own refresh timeout.
+    """
+    from google.auth.transport.requests import AuthorizedSession
+
+    client = storage.Client()
+    # 300 s: the refresh timeout storage.Client gives the session it builds itself.
+    session = AuthorizedSession(client._credentials, refresh_timeout=300)
+    session.configure_mtls_channel()
+    # requests' own reading of the environment for the endpoint, done once, then frozen.
+    settings = session.merge_environment_settings(client.api_endpoint, {}, None, None, None)
+    session.proxies = settings["proxies"]
+    session.verify = settings["verify"]
+    session.trust_env = False
+    if not session.is_mtls:  # an mTLS channel mounts its own adapter; keep it
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=connections)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+    client._http_internal = session
+    return client
 
 
 def _content_difference(stored: storage.Blob, body: bytes) -> str:

@@ -154,22 +154,9 @@ document.body.appendChild(out);
 
 @pytest.fixture(scope="module")
 def incident_report(tmp_path_factory):
-    from tests.support.incident import Incident
+    from tests.support.report_screenshot import incident_report as write_incident_report
 
-    root = tmp_path_factory.mktemp("incident-report")
-    incident = Incident(root / "archive")
-    path = root / "report.html"
-    result = CliRunner().invoke(
-        cli_module.cli,
-        [
-            "--archive", incident.url, "--utc", "report",
-            "--since", "2026-11-27T00:00Z", "--until", "2026-11-27T12:00Z",
-            "-o", str(path), "--title", "Incident review: checkout latency, 2026-11-27",
-        ],
-        catch_exceptions=False,
-    )  # fmt: skip
-    assert result.exit_code == 0
-    return path
+    return write_incident_report(tmp_path_factory.mktemp("incident-report"))
 
 
 @pytest.mark.parametrize(

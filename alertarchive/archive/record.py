@@ -35,11 +35,7 @@ def metadata(
 ) -> dict[str, str]:
     """Metadata for one stored body; every value a bounded string."""
     fields = {
-        "received_at": format_timestamp(received_at),
-        "body_sha256": body_sha256,
-        "body_size": str(body_size),
-        "user_agent": user_agent,
-        "source": source,
+        **_receipt(received_at, body_sha256, body_size, user_agent, source),
         "status": summary.status,
         "receiver": summary.receiver,
         "alertnames": ",".join(summary.alertnames),
@@ -65,11 +61,7 @@ def event_metadata(
 ) -> dict[str, str]:
     """Metadata for one kept recorder event: the receipt, and what the event is about."""
     fields = {
-        "received_at": format_timestamp(received_at),
-        "body_sha256": body_sha256,
-        "body_size": str(body_size),
-        "user_agent": user_agent,
-        "source": source,
+        **_receipt(received_at, body_sha256, body_size, user_agent, source),
         "event_kind": event.kind,
         "recorded_at": event.recorded_at,
         "instance": event.instance,
@@ -79,6 +71,19 @@ def event_metadata(
         "validation": VALID,
     }
     return {key: _bounded(value) for key, value in fields.items()}
+
+
+def _receipt(
+    received_at: datetime.datetime, body_sha256: str, body_size: int, user_agent: str, source: str
+) -> dict[str, str]:
+    """What every stored object records of its receipt, notification or event alike."""
+    return {
+        "received_at": format_timestamp(received_at),
+        "body_sha256": body_sha256,
+        "body_size": str(body_size),
+        "user_agent": user_agent,
+        "source": source,
+    }
 
 
 def format_timestamp(moment: datetime.datetime) -> str:

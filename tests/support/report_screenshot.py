@@ -30,22 +30,28 @@ FLAGS = [
 ]
 
 
+def incident_report(root: pathlib.Path) -> pathlib.Path:
+    """The incident night archived under root, and its report written beside it."""
+    incident = Incident(root / "archive")
+    page = root / "report.html"
+    result = CliRunner().invoke(
+        cli_module.cli,
+        [
+            "--archive", incident.url, "--utc", "report",
+            "--since", "2026-11-27T00:00Z", "--until", "2026-11-27T12:00Z",
+            "-o", str(page), "--title", "Incident review: checkout latency, 2026-11-27",
+        ],
+        catch_exceptions=False,
+    )  # fmt: skip
+    if result.exit_code != 0:
+        raise RuntimeError(result.output)
+    return page
+
+
 def main(target: pathlib.Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         root = pathlib.Path(scratch)
-        incident = Incident(root / "archive")
-        page = root / "report.html"
-        result = CliRunner().invoke(
-            cli_module.cli,
-            [
-                "--archive", incident.url, "--utc", "report",
-                "--since", "2026-11-27T00:00Z", "--until", "2026-11-27T12:00Z",
-                "-o", str(page), "--title", "Incident review: checkout latency, 2026-11-27",
-            ],
-            catch_exceptions=False,
-        )  # fmt: skip
-        if result.exit_code != 0:
-            raise SystemExit(result.output)
+        page = incident_report(root)
         subprocess.run(
             [
                 "/usr/bin/chromium", *FLAGS, f"--user-data-dir={root / 'profile'}",

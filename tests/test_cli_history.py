@@ -211,3 +211,21 @@ def test_history_without_an_alert_says_what_to_give(incident):
     assert result.exit_code == 2
     assert "give ALERTNAME (with --label) or --fingerprint" in result.output
     assert "not both" not in result.output
+
+
+def test_history_json_says_the_same_as_the_text(incident):
+    import json
+
+    result = run(incident.url, "history", "HighLatency", "--json", *WINDOW)
+
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert record["labels"]["alertname"] == "HighLatency"
+    (episode,) = record["episodes"]
+    assert episode["seconds"] == 76 * 60 and episode["unresolved"] is None
+    assert [n["source"] for n in record["notifications"]] == ["default", "eu-b"] * 3
+    assert [n["same_body_as_previous"] for n in record["notifications"]] == [False, True] * 3
+    summary_change = record["notifications"][2]["changes"]
+    assert {"field": "annotation", "key": "summary",
+            "before": "p99 latency 1.2s on checkout",
+            "after": "p99 latency 2.5s on checkout"} in summary_change  # fmt: skip

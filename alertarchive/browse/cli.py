@@ -685,6 +685,7 @@ def why_command(
     metavar="KEY=VALUE",
     help="Only the alert carrying all these labels (repeatable).",
 )
+@click.option("--json", "as_json", is_flag=True, help="The history as one JSON object.")
 @pass_app
 def history_command(
     app: App,
@@ -693,6 +694,7 @@ def history_command(
     until: timewindow.Moment | None,
     fingerprint: str | None,
     labels: tuple[tuple[str, str], ...],
+    as_json: bool,
 ) -> None:
     """One alert's history: each notification that carried it, what changed, its episodes.
 
@@ -730,6 +732,9 @@ def history_command(
             f"{counted(len(found), 'alert')} match {wanted}: add --label or give --fingerprint",
             text.history_candidate_lines(found),
         )
+    if as_json:
+        click.echo(safetext.dumps(found[0].record()))
+        return
     text.print_history(app.terminal, found[0])
 
 

@@ -111,6 +111,46 @@ class AlertTimeline:
     def alertname(self) -> str:
         return self.labels.get("alertname", "")
 
+    def record(self) -> dict[str, Any]:
+        """The timeline as JSON-ready fields: what `history --json` prints."""
+        return {
+            "fingerprint": self.fingerprint,
+            "labels": self.labels,
+            "window": {"since": _stamp(self.window.start), "until": _stamp(self.window.end)},
+            "episodes": [
+                {
+                    "starts_at": _stamp(episode.starts_at),
+                    "ends_at": _stamp(episode.ends_at),
+                    "seconds": int(episode.duration(self.window.end).total_seconds()),
+                    "notifications": episode.notifications,
+                    "receivers": list(episode.receivers),
+                    "unresolved": episode.unresolved_kind or None,
+                    "unresolved_why": episode.unresolved_why or None,
+                }
+                for episode in self.episodes
+            ],
+            "notifications": [
+                {
+                    "received_at": _stamp(sighting.received_at),
+                    "name": sighting.object_name,
+                    "sha256": sighting.sha256,
+                    "source": sighting.source,
+                    "receiver": sighting.receiver,
+                    "notification_reason": sighting.reason,
+                    "status": sighting.status,
+                    "starts_at": _stamp(sighting.starts_at),
+                    "ends_at": _stamp(sighting.ends_at),
+                    "same_body_as_previous": sighting.same_body_as_previous,
+                    "changes": [dataclasses.asdict(change) for change in sighting.changes],
+                }
+                for sighting in self.sightings
+            ],
+        }
+
+
+def _stamp(moment: datetime.datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+
 
 def duration_text(delta: datetime.timedelta) -> str:
     """`45s`, `12m`, `2h 05m`, `3d 4h`."""

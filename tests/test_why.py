@@ -17,7 +17,7 @@ import pytest
 from alertarchive.archive import events
 from alertarchive.archive.storage import open_archive
 from alertarchive.browse import timewindow, why
-from tests.support.archives import ArchiveWriter
+from tests.support.archives import ArchiveWriter, CountingArchive
 from tests.support.cli import run
 
 CAPTURE = (
@@ -232,3 +232,19 @@ def test_the_why_command_lists_the_alerts_to_choose_from_and_takes_a_fingerprint
     assert "2 alerts match KubeJobFailed: add --label or give --fingerprint" in refused.output
     assert chosen.exit_code == 0, chosen.output
     assert "not sent: inhibited by KubeNodeNotReady" in chosen.output.splitlines()[0]
+
+
+def test_a_window_to_the_end_of_the_calendar_lists_only_the_days_present(tmp_path):
+    # An open-ended window must not walk every day to 9999 (it took over a minute).
+    archive_dir = tmp_path / "archive"
+    _replay_capture(archive_dir)
+    span = timewindow.Window(
+        datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        datetime.datetime(9999, 12, 30, tzinfo=datetime.UTC),
+    )
+    counting = CountingArchive(open_archive(str(archive_dir)))
+
+    explanation = why.explain(counting, span, "KubeJobFailed", {"namespace": "batch"})
+
+    assert explanation.verdict.startswith("not sent: inhibited by KubeNodeNotReady")
+    assert len(counting.listed) < 50, counting.listed[:5]

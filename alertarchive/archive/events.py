@@ -68,6 +68,12 @@ class RecordedEvent:
     document: dict[str, Any]
 
     @property
+    def payload(self) -> dict[str, Any]:
+        """The event type's own fields (what its one `data` key holds); {} if not an object."""
+        payload = next(iter(self.document["data"].values()))
+        return payload if isinstance(payload, dict) else {}
+
+    @property
     def fact_sha256(self) -> str:
         return hashlib.sha256(self.fact.encode()).hexdigest()
 
@@ -140,8 +146,8 @@ def object_name(event: RecordedEvent, received_at: datetime.datetime, source: st
 
 
 def _silence(event: RecordedEvent) -> dict[str, Any]:
-    payload = next(iter(event.document["data"].values()))
-    return payload.get("silence") or {} if isinstance(payload, dict) else {}
+    silence = event.payload.get("silence")
+    return silence if isinstance(silence, dict) else {}
 
 
 def _is_uint64(value: Any) -> bool:

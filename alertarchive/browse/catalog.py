@@ -360,6 +360,16 @@ def case_hints(listed: Sequence[Entry], filters: Filters) -> list[str]:
     return hints
 
 
+def listed_prefixes(archive: Archive, span: timewindow.Window, kind: str) -> list[str]:
+    """The partitions of `kind/` to list for a window (see timewindow.prefixes).
+
+    A long window first lists the days present, so a window to the year 9999 costs the days
+    that exist, not one prefix per calendar day.
+    """
+    days = archive.list_folders(f"{kind}/") if timewindow.needs_folder_listing(span) else None
+    return timewindow.prefixes(span, kind, days)
+
+
 class Catalog:
     """Lists, filters and reads one archive, with a thread pool for the slow parts."""
 
@@ -378,12 +388,9 @@ class Catalog:
         self.hints: list[str] = []
 
     def prefixes(self, span: timewindow.Window, kind: str) -> list[str]:
-        """The partitions to list for a window (see timewindow.prefixes)."""
-        days = None
-        if timewindow.needs_folder_listing(span):
-            with _storage_errors():
-                days = self.archive.list_folders(f"{kind}/")
-        return timewindow.prefixes(span, kind, days)
+        """The partitions to list for a window (see listed_prefixes)."""
+        with _storage_errors():
+            return listed_prefixes(self.archive, span, kind)
 
     def entries(
         self,

@@ -19,9 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from alertarchive.archive import events
-from alertarchive.archive.notification import parse_json
-from alertarchive.archive.storage import Archive, NotFound
-from alertarchive.browse import timewindow, why
+from alertarchive.archive.storage import Archive
+from alertarchive.browse import recorded, timewindow, why
 from alertarchive.browse.alerts import Alert, alerts
 from alertarchive.browse.catalog import Entry
 from alertarchive.browse.episodes import fingerprint_of, parse_time
@@ -348,28 +347,15 @@ def mutes(
     """The event recorder's mute events (silenced or inhibited alerts) in span."""
     wanted = set(fingerprints) if fingerprints is not None else None
     found = []
-    # Only the days that hold events: none at all without the recorder, and a window may
-    # run to the year 9999.
-    days = archive.list_folders(f"{events.RECORDED}/")
-    for prefix in timewindow.prefixes(span, events.RECORDED, days):
-        for stored in archive.objects(prefix):
-            if not stored.name.endswith(".json"):
-                continue
-            kind = stored.name.rsplit("/", 1)[-1].split("-", 1)[0]
-            if kind not in (events.SILENCE_MUTED, events.INHIBITION_MUTED):
-                continue
-            try:
-                event = events.read(parse_json(archive.read(stored.name)))
-            except (NotFound, ValueError, events.NotAnEvent):
-                continue  # not an event the receiver kept; `why` says as much
-            at = parse_time(event.recorded_at)
-            if at is None or at not in span:
-                continue
-            payload = next(iter(event.document["data"].values()))
-            text = _mute_text(event.kind, payload if isinstance(payload, dict) else {})
-            for fingerprint in event.fingerprints:
-                if wanted is None or fingerprint in wanted:
-                    found.append(Mute(at, fingerprint, text))
+    kinds = (events.SILENCE_MUTED, events.INHIBITION_MUTED)
+    for _, event in recorded.read_events(archive, span, kinds):
+        at = parse_time(event.recorded_at) if event is not None else None
+        if event is None or at is None or at not in span:
+            continue
+        text = _mute_text(event.kind, event.payload)
+        for fingerprint in event.fingerprints:
+            if wanted is None or fingerprint in wanted:
+                found.append(Mute(at, fingerprint, text))
     return found
 
 

@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from alertarchive.archive import events
-from alertarchive.archive.storage import Archive, NotFound, StoredObject
-from alertarchive.browse import timewindow, why
+from alertarchive.archive.storage import Archive, StoredObject
+from alertarchive.browse import recorded, timewindow, why
 from alertarchive.browse.catalog import Entry, Filters, receiver_matches
 from alertarchive.browse.episodes import parse_time, split_labels
 
@@ -218,11 +217,11 @@ def _read(
     spoken: set[tuple[str, str]] = set()  # (hour, receiver) the recorder named
     hours_with_events: set[str] = set()
     names: dict[str, str] = {}
-    for stored, event in _events(archive, timewindow.prefixes(span, events.RECORDED, days), kinds):
+    for stored, event in recorded.read_events(archive, span, kinds, days):
         hours_with_events.add(_hour(stored.name))
         if event is None:
             continue
-        payload = _payload(event)
+        payload = event.payload
         for fingerprint in event.fingerprints:
             if event.alertname and event.alertname != "several":
                 names.setdefault(fingerprint, event.alertname)
@@ -258,29 +257,6 @@ def _read(
     )
 
 
-def _events(
-    archive: Archive, prefixes: Sequence[str], kinds: Sequence[str]
-) -> Iterable[tuple[StoredObject, events.RecordedEvent | None]]:
-    """Each event object; read (metadata first: its name says its kind) only for the kinds."""
-    for prefix in prefixes:
-        for stored in archive.objects(prefix):
-            base = stored.name.rsplit("/", 1)[-1]
-            if not base.endswith(".json"):
-                continue
-            if base.split("-", 1)[0] not in kinds:
-                yield stored, None  # still an hour the recorder spoke in
-                continue
-            try:
-                yield stored, events.read(json.loads(archive.read(stored.name)))
-            except (NotFound, ValueError, events.NotAnEvent):
-                continue  # not an event the receiver kept; `list` reports such objects
-
-
-def _payload(event: events.RecordedEvent) -> dict[str, Any]:
-    payload = next(iter(event.document["data"].values()))
-    return payload if isinstance(payload, dict) else {}
-
-
 def _source(stored: StoredObject) -> str:
     return str(stored.metadata.get("source", ""))
 
@@ -298,7 +274,7 @@ def _quiet_alerts(
 ) -> list[QuietAlert]:
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for stored, event in mutes:
-        payload = _payload(event)
+        payload = event.payload
         muted = payload.get("mutedAlert") or {}
         labels = events.label_map(muted.get("labels") if isinstance(muted, dict) else None)
         at = parse_time(event.recorded_at)

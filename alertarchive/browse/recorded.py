@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from alertarchive.archive import events
-from alertarchive.archive.storage import Archive
+from alertarchive.archive.notification import parse_json
+from alertarchive.archive.storage import Archive, NotFound, StoredObject
 from alertarchive.browse import timewindow
 from alertarchive.browse.episodes import parse_time
 
@@ -124,31 +125,65 @@ def _matches(entry: RecordedEntry, option: str, wanted: Sequence[str]) -> bool:
     return not wanted or bool(set(wanted) & set(_values(entry, option)))
 
 
+def event_objects(
+    archive: Archive, span: timewindow.Window, days: Sequence[str] | None = None
+) -> Iterator[StoredObject]:
+    """Every object under `events/` in span's partitions, listing only the days present.
+
+    None at all without the recorder; and a window may run to the year 9999. `days`: the
+    `events/dt=…/` folders, when the caller has listed them already.
+    """
+    if days is None:
+        days = archive.list_folders(f"{events.RECORDED}/")
+    for prefix in timewindow.prefixes(span, events.RECORDED, days):
+        yield from archive.objects(prefix)
+
+
+def read_events(
+    archive: Archive,
+    span: timewindow.Window,
+    kinds: Collection[str] | None = None,
+    days: Sequence[str] | None = None,
+) -> Iterator[tuple[StoredObject, events.RecordedEvent | None]]:
+    """Each event object in span's partitions, with its event read when it is of `kinds`.
+
+    The object name says the kind (archive/events.py), so only those bodies are downloaded;
+    an object of another kind comes with None (it still shows an hour the recorder spoke in).
+    With kinds None, every event is read.
+    """
+    for stored in event_objects(archive, span, days):
+        base = stored.name.rsplit("/", 1)[-1]
+        if not base.endswith(".json"):
+            continue
+        if kinds is not None and base.split("-", 1)[0] not in kinds:
+            yield stored, None
+            continue
+        try:
+            yield stored, events.read(parse_json(archive.read(stored.name)))
+        except (NotFound, ValueError, events.NotAnEvent):
+            continue  # not an event the receiver kept
+
+
 def listed(archive: Archive, span: timewindow.Window) -> list[RecordedEntry]:
     """Every kept event received in span, newest first."""
-    days = archive.list_folders(f"{events.RECORDED}/")
-    if not days:
-        return []
     found = []
-    for prefix in timewindow.prefixes(span, events.RECORDED, days):
-        for stored in archive.objects(prefix):
-            metadata = stored.metadata
-            received = parse_time(metadata.get("received_at", ""))
-            kind = metadata.get("event_kind", "")
-            if received is None or received not in span or not kind:
-                continue  # not an event object the receiver wrote
-            names = metadata.get("alertnames", "")
-            found.append(
-                RecordedEntry(
-                    name=stored.name,
-                    received_at=received,
-                    recorded_at=metadata.get("recorded_at", ""),
-                    kind=kind,
-                    alertnames=names,
-                    instance=metadata.get("instance", ""),
-                    fingerprints=tuple(f for f in metadata.get("fingerprints", "").split(",") if f),
-                    source=metadata.get("source", ""),
-                )
+    for stored in event_objects(archive, span):
+        metadata = stored.metadata
+        received = parse_time(metadata.get("received_at", ""))
+        kind = metadata.get("event_kind", "")
+        if received is None or received not in span or not kind:
+            continue  # not an event object the receiver wrote
+        found.append(
+            RecordedEntry(
+                name=stored.name,
+                received_at=received,
+                recorded_at=metadata.get("recorded_at", ""),
+                kind=kind,
+                alertnames=metadata.get("alertnames", ""),
+                instance=metadata.get("instance", ""),
+                fingerprints=tuple(f for f in metadata.get("fingerprints", "").split(",") if f),
+                source=metadata.get("source", ""),
             )
+        )
     found.sort(key=lambda entry: (entry.received_at, entry.name), reverse=True)
     return found

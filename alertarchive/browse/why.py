@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from alertarchive.archive import events, layout
+from alertarchive.archive.notification import parse_json
 from alertarchive.archive.storage import Archive, NotFound, StoredObject
-from alertarchive.browse import timewindow
+from alertarchive.browse import recorded, timewindow
+from alertarchive.browse.catalog import listed_prefixes
 from alertarchive.browse.errors import UserError
 
 # Printed when the archive holds no events at all, so the user can turn the recorder on.
@@ -81,7 +82,6 @@ def explain(
     span: timewindow.Window,
     alertname: str,
     labels: Mapping[str, str] | None = None,
-    days: Iterable[str] | None = None,
     fingerprint: str | None = None,
     sources: Sequence[str] = (),
 ) -> Explanation:
@@ -95,14 +95,14 @@ def explain(
     wanted = _Wanted(alertname, dict(labels or {}), fingerprint)
     everything = [
         (stored, event)
-        for stored, event in _read_all(archive, timewindow.prefixes(span, events.RECORDED, days))
-        if not sources or stored.metadata.get("source") in sources
+        for stored, event in recorded.read_events(archive, span)
+        if event is not None and (not sources or stored.metadata.get("source") in sources)
     ]
-    recorded = [(stored, event) for stored, event in everything if wanted.matches_any(event)]
+    its_events = [(stored, event) for stored, event in everything if wanted.matches_any(event)]
     archived = _archived_notifications(archive, span, wanted, sources)
     candidates = {
         found: labels_of
-        for _, event in recorded
+        for _, event in its_events
         for found, labels_of in _event_alerts(event)
         if wanted.matches(found, labels_of)
     } | {step.fingerprint: labels_of for step, labels_of in archived}
@@ -110,29 +110,15 @@ def explain(
         raise SeveralAlerts(alertname, candidates)
     # From every event, not only this alert's: an inhibiting alert is another alert.
     names = _names_by_fingerprint(event for _, event in everything)
-    steps = [step for stored, event in recorded for step in _steps(stored, event, names)]
+    steps = [step for stored, event in its_events for step in _steps(stored, event, names)]
     steps += [step for step, _ in archived]
     steps.sort(key=lambda step: (step.at, _ORDER.get(step.what, 9)))
-    has_events = bool(recorded) or _archive_has_events(archive)
+    has_events = bool(everything) or _archive_has_events(archive)
     return Explanation(alertname, tuple(steps), _verdict(steps, has_events), has_events)
 
 
 # Within one instant, the order Alertmanager does things in.
 _ORDER = {"created": 0, "grouped": 1, "silenced": 2, "inhibited": 2, "notified": 3, "archived": 4}
-
-
-def _read_all(
-    archive: Archive, prefixes: Sequence[str]
-) -> Iterable[tuple[StoredObject, events.RecordedEvent]]:
-    for prefix in prefixes:
-        for stored in archive.objects(prefix):
-            if not stored.name.endswith(".json"):
-                continue
-            try:
-                document = json.loads(archive.read(stored.name))
-                yield stored, events.read(document)
-            except (NotFound, ValueError, events.NotAnEvent):
-                continue  # not an event the receiver kept; `list` reports such objects
 
 
 def _archive_has_events(archive: Archive) -> bool:
@@ -160,9 +146,7 @@ class _Wanted:
 
 def _event_alerts(event: events.RecordedEvent) -> list[tuple[str, dict[str, str]]]:
     """The (hex fingerprint, labels) of each alert an event names."""
-    payload = next(iter(event.document["data"].values()))
-    if not isinstance(payload, dict):
-        return []
+    payload = event.payload
     if event.kind == events.ALERT_CREATED:
         snapshots = [payload.get("alert") or {}]
     elif event.kind in (events.ALERT_GROUPED, events.ALERT_RESOLVED):
@@ -198,14 +182,14 @@ def _archived_notifications(
     """A step for each archived notification that carried a matching alert, and its labels."""
     alertname = wanted.alertname
     found = []
-    for prefix in timewindow.prefixes(span, layout.ARCHIVED):
+    for prefix in listed_prefixes(archive, span, layout.ARCHIVED):
         for stored in archive.objects(prefix):
             if alertname not in (stored.metadata.get("alertnames") or "").split(","):
                 continue
             if sources and stored.metadata.get("source") not in sources:
                 continue
             try:
-                body = json.loads(archive.read(stored.name))
+                body = parse_json(archive.read(stored.name))
             except (NotFound, ValueError):
                 continue
             received = _received_at(stored)
@@ -241,7 +225,7 @@ def _names_by_fingerprint(recorded: Iterable[events.RecordedEvent]) -> dict[str,
 def _steps(
     stored: StoredObject, event: events.RecordedEvent, names: Mapping[str, str]
 ) -> list[Step]:
-    payload = next(iter(event.document["data"].values()))
+    payload = event.payload
     at = (
         _parse(event.recorded_at)
         or _received_at(stored)

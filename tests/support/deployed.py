@@ -12,16 +12,14 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
 import hashlib
 import pathlib
 import shutil
-import subprocess
 import sys
 
 from alertarchive.receiver.receive import LIVENESS_PATH
-from tests.support import source_zip
+from tests.support import source_zip, venvs
 from tests.support.processes import REPO, Process, free_port, http_answers, wait_until
 
 # Under .venv-*: ignored by git (.gitignore) and left out of the zip (".?*").
@@ -92,43 +90,14 @@ def runtime_venv(python: pathlib.Path) -> pathlib.Path:
     """
     requirements = (REPO / "requirements.txt").read_bytes()
     key = hashlib.sha256(requirements + str(python.resolve()).encode()).hexdigest()[:16]
-    venv = CACHE / f"runtime-{key}"
-    complete = venv / ".complete"
-    CACHE.mkdir(exist_ok=True)
-    with open(CACHE / ".lock", "w") as lock:
-        # One builder at a time (parallel pytest runs share the cache).
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if complete.exists():
-            return venv
-        shutil.rmtree(venv, ignore_errors=True)  # a build interrupted half-way
-        _run([str(python), "-m", "venv", str(venv)])
-        _run(
-            [
-                str(venv / "bin" / "python"),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--cache-dir",
-                str(CACHE / "pip-cache"),
-                "-r",
-                str(REPO / "requirements.txt"),
-            ]
-        )
-        complete.write_text(requirements.decode())
-    return venv
-
-
-def _run(argv: list[str], cwd: pathlib.Path | None = None) -> None:
-    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr}")
+    return venvs.cached_venv(
+        CACHE, f"runtime-{key}", python, lambda: ["-r", str(REPO / "requirements.txt")]
+    )
 
 
 def compile_source(venv: pathlib.Path, source: pathlib.Path) -> None:
     """What the buildpack runs first; a syntax error fails the build, not the first request."""
-    _run([str(venv / "bin" / "python"), "-m", "compileall", "-f", "-q", "."], cwd=source)
+    venvs.run([str(venv / "bin" / "python"), "-m", "compileall", "-f", "-q", "."], cwd=source)
 
 
 # ---------------------------------------------------------------------------

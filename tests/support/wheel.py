@@ -9,14 +9,13 @@ cached beside them.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import pathlib
 import shutil
-import subprocess
 import sys
 import tempfile
 
+from tests.support import venvs
 from tests.support.processes import REPO
 
 CACHE = REPO / ".venv-wheel"
@@ -50,34 +49,14 @@ def installed_venv(extra: str | None = None) -> pathlib.Path:
     """
     kind = extra or "cli"
     key = sources_key()
-    venv = CACHE / f"{kind}-{key}"
-    complete = venv / ".complete"
-    CACHE.mkdir(exist_ok=True)
-    with open(CACHE / ".lock", "w") as lock:
-        # One builder at a time (parallel pytest runs share the cache).
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if complete.exists():
-            return venv
-        for stale in CACHE.glob(f"{kind}-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+
+    def wheel_requirement() -> list[str]:
         wheel = _build_wheel(key)
-        _run([sys.executable, "-m", "venv", str(venv)])
-        requirement = f"{wheel}[{extra}]" if extra else str(wheel)
-        _run(
-            [
-                str(venv / "bin" / "python"),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--cache-dir",
-                str(CACHE / "pip-cache"),
-                requirement,
-            ]
-        )
-        complete.write_text(key)
-    return venv
+        return [f"{wheel}[{extra}]" if extra else str(wheel)]
+
+    return venvs.cached_venv(
+        CACHE, f"{kind}-{key}", pathlib.Path(sys.executable), wheel_requirement, f"{kind}-*"
+    )
 
 
 def _build_wheel(key: str) -> pathlib.Path:
@@ -93,7 +72,7 @@ def _build_wheel(key: str) -> pathlib.Path:
             target = pathlib.Path(copy) / path.relative_to(REPO)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-        _run(
+        venvs.run(
             [
                 sys.executable,
                 "-m",
@@ -111,9 +90,3 @@ def _build_wheel(key: str) -> pathlib.Path:
         )
     [wheel] = wheels.glob("alertarchive-*.whl")
     return wheel
-
-
-def _run(argv: list[str]) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr}")

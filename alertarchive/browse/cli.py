@@ -225,32 +225,20 @@ def global_options() -> list[click.Parameter]:
     Eager, so --utc is in effect before --since/--until are read; not from ARCHIVE_URL,
     which the group's --archive already reads (the group's value stands unless given here).
     """
+
+    def late(declarations: list[str], **settings: Any) -> click.Option:
+        return click.Option(
+            declarations, is_eager=True, expose_value=False, callback=_override, **settings
+        )
+
     return [
-        click.Option(
+        late(
             ["--archive", "archive_url"],
             metavar="URL",
-            is_eager=True,
-            expose_value=False,
-            callback=_override,
             help=_ARCHIVE_HELP + " [default: ARCHIVE_URL or ./archive]",
         ),
-        click.Option(
-            ["--utc/--local", "utc"],
-            default=None,
-            is_eager=True,
-            expose_value=False,
-            callback=_override,
-            help=_UTC_HELP,
-        ),
-        click.Option(
-            ["--no-cache", "no_cache"],
-            is_flag=True,
-            default=None,
-            is_eager=True,
-            expose_value=False,
-            callback=_override,
-            help=_NO_CACHE_HELP,
-        ),
+        late(["--utc/--local", "utc"], default=None, help=_UTC_HELP),
+        late(["--no-cache", "no_cache"], is_flag=True, default=None, help=_NO_CACHE_HELP),
     ]
 
 

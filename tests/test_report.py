@@ -102,9 +102,10 @@ def test_hostile_archived_text_is_escaped_everywhere_the_report_shows_it():
         HOSTILE: _document(HOSTILE, {}, HOSTILE),
         "plain": _document("Plain", {"k": HOSTILE}, "plain-fingerprint"),
     }
-    stats = compute(window, entries, documents, quarantined=0, flap_episodes=1)
+    read = [(entry, documents[entry.name]) for entry in entries]
+    stats = compute(window, entries, read, quarantined=0, flap_episodes=1)
 
-    timelines = history.timelines(window, entries, documents)
+    timelines = history.timelines(window, read)
     text = report.render(stats, entries, HOSTILE, UTC, NOW, timelines)
     page = Page(text)
 

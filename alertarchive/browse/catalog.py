@@ -18,8 +18,10 @@ import contextlib
 import dataclasses
 import datetime
 import hashlib
+import itertools
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -35,6 +37,8 @@ DEFAULT_WORKERS = 16
 _HEX = re.compile(r"[0-9a-f]+")
 _MIN_ID_CHARS = 6
 _BATCH = 64
+# How many body reads each worker has queued ahead of the command consuming them.
+_READ_AHEAD_PER_WORKER = 4
 
 T = TypeVar("T")
 
@@ -88,7 +92,7 @@ def _how_to_choose(wanted: str, candidates: Sequence[Entry], one_body: bool) -> 
     )
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Entry:
     """One archived notification as a listing describes it (no body)."""
 
@@ -112,6 +116,11 @@ class Entry:
         return tuple(name for name in self.alertnames_text.split(",") if name)
 
     @property
+    def received_stamp(self) -> str:
+        """received_at as records carry it (UTC, microseconds, Z)."""
+        return self.received_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    @property
     def short_id(self) -> str:
         """The first 12 hex digits of the body's sha256: what `show` and `replay` take."""
         return self.sha256[:12]
@@ -123,7 +132,7 @@ class Entry:
         """
         return {
             "name": self.name,
-            "received_at": self.received_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "received_at": self.received_stamp,
             "status": self.status,
             "alertnames": list(self.alertnames),
             "alert_count": self.alert_count,
@@ -147,22 +156,28 @@ def entry_from(stored: StoredObject, metadata: Mapping[str, str]) -> Entry:
             tzinfo=datetime.UTC
         )
     errors = metadata.get("validation_errors", "")
+    # A year of notifications repeats a few hundred statuses, receivers, names and senders:
+    # one copy of each keeps 100,000 entries in tens of MiB.
     return Entry(
         name=stored.name,
         size=stored.size,
         received_at=received_at,
-        status=metadata.get("status", ""),
-        receiver=metadata.get("receiver", ""),
-        alertnames_text=metadata.get("alertnames", ""),
+        status=_shared(metadata.get("status", "")),
+        receiver=_shared(metadata.get("receiver", "")),
+        alertnames_text=_shared(metadata.get("alertnames", "")),
         alert_count=_int_or_none(metadata.get("alert_count")),
-        source=metadata.get("source") or _source_from_name(stored.name),
+        source=_shared(metadata.get("source") or _source_from_name(stored.name)),
         sha256=metadata.get("body_sha256") or ownership.sha256_in_name(stored.name) or "",
-        user_agent=metadata.get("user_agent", ""),
-        group_key=metadata.get("group_key", ""),
+        user_agent=_shared(metadata.get("user_agent", "")),
+        group_key=_shared(metadata.get("group_key", "")),
         quarantined=stored.name.startswith(f"{layout.QUARANTINED}/"),
         validation_errors=tuple(_json_list(errors)) if errors else (),
-        notification_reason=metadata.get("notification_reason", ""),
+        notification_reason=_shared(metadata.get("notification_reason", "")),
     )
+
+
+def _shared(text: str) -> str:
+    return sys.intern(text) if type(text) is str else str(text)
 
 
 def _metadata_from_body(name: str, body: bytes) -> dict[str, str]:
@@ -408,8 +423,11 @@ class Catalog:
         return self._filter(listed, filters, limit)
 
     def _list(self, prefixes: Sequence[str]) -> list[Entry]:
-        stored = [item for items in self._map(self._list_prefix, prefixes) for item in items]
-        return self._receivers_entries(stored)
+        # A prefix at a time: a year's objects and their metadata are never all held at once.
+        listed: list[Entry] = []
+        for stored in self._map(self._list_prefix, prefixes):
+            listed.extend(self._receivers_entries(stored))
+        return listed
 
     def _list_prefix(self, prefix: str) -> list[StoredObject]:
         try:
@@ -460,19 +478,64 @@ class Catalog:
             settled = [entry for entry, _ in candidates]
             return settled[:limit] if limit is not None else settled
         kept: list[Entry] = []
-        # Newest first, a batch at a time, so a --limit stops the downloads early.
+        # Newest first, a batch at a time, so a --limit stops the downloads early; bodies are
+        # parsed as they come and not kept (a label filter over a year reads every body).
         batch_size = _BATCH if limit is not None else max(len(candidates), 1)
         for start in range(0, len(candidates), batch_size):
             batch = candidates[start : start + batch_size]
-            documents = self.documents(
-                [entry for entry, decision in batch if decision is None], "checking bodies"
-            )
+            undecided = [entry for entry, decision in batch if decision is None]
+            matching = {
+                entry.name
+                for entry, document in self.read_ahead(undecided, "checking bodies")
+                if filters.matches_body(document)
+            }
             for entry, decision in batch:
-                if decision or filters.matches_body(documents.get(entry.name)):
+                if decision or entry.name in matching:
                     kept.append(entry)
                     if limit is not None and len(kept) >= limit:
                         return kept
         return kept
+
+    def read_ahead(
+        self, entries: Sequence[Entry], label: str = "reading bodies"
+    ) -> Iterator[tuple[Entry, dict[str, Any] | None]]:
+        """Each entry with its parsed body (None: not a JSON object), in the order given.
+
+        Each body is parsed once and not kept: a year's worth never sits in memory. Up to
+        `workers` reads run ahead of the consumer (one at a time on a local disk, where
+        threads only contend for the interpreter). An unreadable body is left out (and
+        becomes a Notice); one already read by bodies() is not read again.
+        """
+        self.progress.start(label, len(entries))
+        try:
+            if self.workers <= 1:
+                for entry in entries:
+                    body = self._kept_or_read(entry.name)
+                    if body is not None:
+                        yield entry, _parse_or_none(body)
+                return
+            pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self.workers, thread_name_prefix="catalog"
+            )
+            try:
+                pending = iter(entries)
+                ahead = collections.deque(
+                    (entry, pool.submit(self._kept_or_read, entry.name))
+                    for entry in itertools.islice(pending, self.workers * _READ_AHEAD_PER_WORKER)
+                )
+                while ahead:
+                    entry, future = ahead.popleft()
+                    following = next(pending, None)
+                    if following is not None:
+                        ahead.append((following, pool.submit(self._kept_or_read, following.name)))
+                    body = future.result()
+                    if body is not None:
+                        yield entry, _parse_or_none(body)
+            finally:
+                # A consumer that stops early (a --limit met) waits for no queued read.
+                pool.shutdown(cancel_futures=True)
+        finally:
+            self.progress.finish()
 
     def bodies(self, names: Sequence[str], label: str = "reading bodies") -> dict[str, bytes]:
         """The exact stored bytes of each name, downloaded concurrently and kept for reuse.
@@ -496,6 +559,13 @@ class Catalog:
         """Parsed bodies by name (None for a body that is not a JSON object)."""
         bodies = self.bodies([entry.name for entry in entries], label)
         return {name: _parse_or_none(body) for name, body in bodies.items()}
+
+    def _kept_or_read(self, name: str) -> bytes | None:
+        kept = self._bodies.get(name)
+        if kept is not None:
+            self.progress.advance()
+            return kept
+        return self._read(name)
 
     def _read(self, name: str) -> bytes | None:
         try:
@@ -583,8 +653,9 @@ class Catalog:
         return matches
 
     def _map(self, function: Callable[[str], T], items: Sequence[str]) -> Iterator[T]:
-        if len(items) <= 1:
-            return iter([function(item) for item in items])
+        """function(item) for each item, in order; concurrently when workers > 1."""
+        if len(items) <= 1 or self.workers <= 1:
+            return map(function, items)
         pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=min(self.workers, len(items)), thread_name_prefix="catalog"
         )

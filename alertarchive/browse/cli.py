@@ -12,7 +12,7 @@ import functools
 import os
 import pathlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import click
@@ -27,6 +27,7 @@ from alertarchive.archive.storage import (
     open_archive,
     parse_archive_url,
 )
+from alertarchive.archive.storage.local import LocalArchive
 from alertarchive.browse import (
     body_cache,
     export,
@@ -40,7 +41,7 @@ from alertarchive.browse import (
     timewindow,
     why,
 )
-from alertarchive.browse.catalog import AmbiguousName, Catalog, Entry, Filters
+from alertarchive.browse.catalog import DEFAULT_WORKERS, AmbiguousName, Catalog, Entry, Filters
 from alertarchive.browse.display import Terminal, counted
 from alertarchive.browse.errors import NoSuchObject, UserError, first_line
 from alertarchive.browse.progress import Progress
@@ -161,7 +162,12 @@ class App:
 
     @functools.cached_property
     def catalog(self) -> Catalog:
-        return Catalog(self.archive, progress=self.progress)
+        # A local disk answers faster than threads hand work over: they would only contend
+        # for the interpreter (listing and reading 10,000: 1.1 s alone, 1.3 s with 16 threads).
+        local = isinstance(self.archive, LocalArchive)
+        return Catalog(
+            self.archive, workers=1 if local else DEFAULT_WORKERS, progress=self.progress
+        )
 
     @property
     def clock(self) -> params.Clock:
@@ -481,15 +487,27 @@ def _stats_for(
     until: timewindow.Moment | None,
     filters: Filters,
     flap_episodes: int,
+    timelines: history.Timelines | None = None,
 ) -> tuple[Stats, list[Entry]]:
+    """The window's figures, reading each body once; `timelines` is fed the same pass."""
     span = app.window(since, until)
     entries = app.catalog.entries(span, filters)
-    documents = app.catalog.documents(entries)
     # The same selection `list --quarantined` makes with these options.
     quarantined = len(app.catalog.entries(span, filters, quarantined=True))
-    figures = compute(span, entries, documents, quarantined, flap_episodes)
+    read = app.catalog.read_ahead(entries[::-1])  # oldest first, as episodes unfold
+    if timelines is not None:
+        read = _feeding(timelines, read)
+    figures = compute(span, entries, read, quarantined, flap_episodes)
     figures.quiet = quiet.read(app.archive, span, entries, filters)
     return figures, entries
+
+
+def _feeding(
+    timelines: history.Timelines, read: Iterable[tuple[Entry, dict[str, Any] | None]]
+) -> Iterator[tuple[Entry, dict[str, Any] | None]]:
+    for entry, document in read:
+        timelines.add(entry, document)
+        yield entry, document
 
 
 @cli.command()
@@ -704,8 +722,7 @@ def history_command(
     carrying = [e for e in every if alertname is None or alertname in e.alertnames]
     found = history.timelines(
         span,
-        carrying,
-        app.catalog.documents(carrying),
+        app.catalog.read_ahead(carrying[::-1]),
         fingerprint=fingerprint.lower() if fingerprint else None,
         alertname=alertname,
         labels=dict(labels),
@@ -762,14 +779,12 @@ def report_command(
       alertarchive report --since 2026-11-26T22:00Z --until 2026-11-27T02:00Z \\
           --title "Incident 2026-11-27: checkout latency" -o incident.html
     """  # noqa: D301
-    figures, entries = _stats_for(app, since, until, _filters(filter_values), flap_episodes)
-    timelines = history.timelines(
-        figures.window,
-        entries,
-        app.catalog.documents(entries),  # read once already, for the figures
-        resolving_receivers={e.receiver for e in entries if e.status == "resolved"},
-        mutes=history.mutes(app.archive, figures.window),
-    )
+    # The page shows MAX_CARDS alerts' histories, each cut to MAX_SIGHTINGS notifications.
+    builder = history.Timelines(keep_sightings=report.MAX_SIGHTINGS, keep_alerts=report.MAX_CARDS)
+    filters = _filters(filter_values)
+    figures, entries = _stats_for(app, since, until, filters, flap_episodes, builder)
+    builder.add_resolving(e.receiver for e in entries if e.status == "resolved")
+    timelines = builder.finish(figures.window, history.mutes(app.archive, figures.window))
     page = report.render(figures, entries, title, app.zone, app.now, timelines)
     try:
         output.write_text(page, encoding="utf-8")
@@ -900,7 +915,7 @@ def export_command(
     entries = app.catalog.entries(span, _filters(filter_values), quarantined=quarantined)
     entries.reverse()
     if per_alert:
-        rows = export.alert_rows(entries, app.catalog.documents(entries))
+        rows = export.alert_rows(app.catalog.read_ahead(entries))
         columns = export.ALERT_COLUMNS
     else:
         rows = export.notification_rows(entries)

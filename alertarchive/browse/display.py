@@ -30,6 +30,8 @@ def counted(count: int, noun: str) -> str:
 
 def width(text: str) -> int:
     """Columns the text takes in a terminal (wide CJK/emoji count 2, combining marks 0)."""
+    if text.isascii():
+        return len(text)  # no ASCII character is wide or combining: the common case, fast
     total = 0
     for char in text:
         if unicodedata.combining(char):

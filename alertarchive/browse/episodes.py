@@ -81,11 +81,23 @@ def histories(
     Returns:
         Histories ordered by their first startsAt; episodes inside each in time order.
     """
-    by_fingerprint: dict[str, AlertHistory] = {}
-    episodes: dict[tuple[str, datetime.datetime], Episode] = {}
-    for received_at, document in sorted(
-        (pair for pair in notifications if pair[1] is not None), key=lambda pair: pair[0]
-    ):
+    builder = Histories()
+    for received_at, document in sorted(notifications, key=lambda pair: pair[0]):
+        builder.add(received_at, document)
+    return builder.finish()
+
+
+class Histories:
+    """Per-fingerprint histories from notifications fed oldest first, one at a time."""
+
+    def __init__(self) -> None:
+        self._by_fingerprint: dict[str, AlertHistory] = {}
+        self._episodes: dict[tuple[str, datetime.datetime], Episode] = {}
+
+    def add(self, received_at: datetime.datetime, document: Mapping[str, Any] | None) -> None:
+        """One notification's body (None: not a JSON object, nothing to count)."""
+        if document is None:
+            return
         seen_here: set[str] = set()
         for alert in alerts(document):
             labels = alert.labels
@@ -93,25 +105,30 @@ def histories(
             if starts_at is None:
                 continue
             fingerprint = fingerprint_of(alert.fingerprint, labels)
-            history = by_fingerprint.setdefault(fingerprint, AlertHistory(fingerprint, labels))
+            history = self._by_fingerprint.get(fingerprint)
+            if history is None:
+                history = self._by_fingerprint[fingerprint] = AlertHistory(fingerprint, labels)
             if fingerprint not in seen_here:
                 history.notifications += 1
                 seen_here.add(fingerprint)
             key = (fingerprint, starts_at)
-            episode = episodes.get(key)
+            episode = self._episodes.get(key)
             if episode is None:
-                episode = episodes[key] = Episode(starts_at, None)
+                episode = self._episodes[key] = Episode(starts_at, None)
                 history.episodes.append(episode)
             episode.notifications += 1
             episode.last_seen = received_at
             ends_at = parse_time(alert.ends_at)
             if alert.status == "resolved" and ends_at is not None:
                 episode.ends_at = max(ends_at, starts_at)
-    result = list(by_fingerprint.values())
-    for history in result:
-        history.episodes.sort(key=lambda episode: episode.starts_at)
-    result.sort(key=lambda history: (history.episodes[0].starts_at, history.alertname))
-    return result
+
+    def finish(self) -> list[AlertHistory]:
+        """The histories, ordered by their first startsAt; episodes in time order."""
+        result = list(self._by_fingerprint.values())
+        for history in result:
+            history.episodes.sort(key=lambda episode: episode.starts_at)
+        result.sort(key=lambda history: (history.episodes[0].starts_at, history.alertname))
+        return result
 
 
 @dataclasses.dataclass(frozen=True)

@@ -57,13 +57,14 @@ def notification_rows(entries: Iterable[Entry]) -> Iterator[dict[str, Any]]:
 
 
 def alert_rows(
-    entries: Iterable[Entry], documents: Mapping[str, Mapping[str, Any] | None]
+    read: Iterable[tuple[Entry, Mapping[str, Any] | None]],
 ) -> Iterator[dict[str, Any]]:
-    """One row per alert in each notification (needs the bodies)."""
-    for entry in entries:
-        for alert in alerts(documents.get(entry.name)):
+    """One row per alert in each notification, from the entries with their parsed bodies."""
+    for entry, document in read:
+        received_at = entry.received_stamp
+        for alert in alerts(document):
             yield {
-                "received_at": entry.record()["received_at"],
+                "received_at": received_at,
                 "notification_status": entry.status,
                 "status": alert.status,
                 "alertname": alert.alertname,

@@ -102,9 +102,13 @@ class AlertTimeline:
 
     fingerprint: str
     labels: dict[str, str]
+    # The first notifications that carried it: all of them unless Timelines was given caps.
     sightings: tuple[Sighting, ...]
     episodes: tuple[Episode, ...]
     window: timewindow.Window
+    first: Sighting  # the first notification that carried it
+    latest: Sighting  # the last
+    total_sightings: int  # every notification that carried it, kept or not
 
     @property
     def alertname(self) -> str:
@@ -179,8 +183,7 @@ def matches(
 
 def timelines(
     window: timewindow.Window,
-    entries: Sequence[Entry],
-    documents: Mapping[str, Mapping[str, Any] | None],
+    read: Iterable[tuple[Entry, Mapping[str, Any] | None]],
     fingerprint: str | None = None,
     alertname: str | None = None,
     labels: Mapping[str, str] | None = None,
@@ -191,75 +194,195 @@ def timelines(
 
     Args:
         window: the receipt-time window the entries come from.
-        entries: the notifications listed in it.
-        documents: their parsed bodies, by object name.
+        read: the notifications listed in it with their parsed bodies, oldest first.
         fingerprint: the alert's fingerprint (16 hex digits), or None to select by name.
         alertname: the alert name, or None.
         labels: labels the alert must carry.
-        resolving_receivers: receivers known to have been sent a resolved notification (from
-            metadata beyond these entries); those seen resolving in the bodies are added.
+        resolving_receivers: receivers known to have been sent a resolved notification.
         mutes: the event recorder's mute events in the window.
     """
-    labels = dict(labels or {})
-    resolving = set(resolving_receivers)
-    seen: dict[str, list[tuple[Entry, Mapping[str, Any], Alert]]] = {}
-    for entry in sorted(entries, key=lambda entry: (entry.received_at, entry.name)):
-        document = documents.get(entry.name)
+    builder = Timelines(fingerprint, alertname, labels, resolving_receivers)
+    for entry, document in read:
+        builder.add(entry, document)
+    return builder.finish(window, mutes)
+
+
+class Timelines:
+    """Builds alert timelines from notifications fed oldest first, one at a time.
+
+    What a timeline needs of every notification (its episode's tallies, the previous snapshot
+    to diff against) is kept; whole sightings only up to `keep_sightings` per alert, and only
+    for the first `keep_alerts` alerts in the timelines' order (which is the order they first
+    appear in), so a year of notifications costs their episodes, not their bodies.
+    """
+
+    def __init__(
+        self,
+        fingerprint: str | None = None,
+        alertname: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        resolving_receivers: Iterable[str] = (),
+        keep_sightings: int | None = None,
+        keep_alerts: int | None = None,
+    ) -> None:
+        """Select alerts as timelines() does.
+
+        Args:
+            fingerprint: the alert's fingerprint (16 hex digits), or None to select by name.
+            alertname: the alert name, or None.
+            labels: labels the alert must carry.
+            resolving_receivers: receivers known to have been sent a resolved notification
+                (from metadata beyond these entries); those seen resolving are added.
+            keep_sightings: at most this many sightings kept per alert (None: all).
+            keep_alerts: sightings kept only for the alerts that come first in the result
+                (this many, and those first seen at the same moment as the last of them).
+        """
+        self._fingerprint = fingerprint
+        self._alertname = alertname
+        self._labels = dict(labels or {})
+        self._resolving = set(resolving_receivers)
+        self._keep = keep_sightings
+        self._keep_alerts = keep_alerts
+        # When the last alert whose sightings are kept was first seen, once keep_alerts are.
+        self._keeping_until: datetime.datetime | None = None
+        self._alerts: dict[str, _Tally] = {}
+
+    def add(self, entry: Entry, document: Mapping[str, Any] | None) -> None:
+        """One notification (after every one received before it)."""
         if document is None:
-            continue
+            return
+        reason = document.get("notification_reason")
         for alert in alerts(document):
             if alert.status == "resolved":
-                resolving.add(entry.receiver)
-            if matches(alert, fingerprint, alertname, labels):
-                seen.setdefault(fingerprint_of(alert.fingerprint, alert.labels), []).append(
-                    (entry, document, alert)
+                self._resolving.add(entry.receiver)
+            if not matches(alert, self._fingerprint, self._alertname, self._labels):
+                continue
+            key = fingerprint_of(alert.fingerprint, alert.labels)
+            tally = self._alerts.get(key)
+            if tally is None:
+                tally = self._alerts[key] = _Tally(self._keeps(entry.received_at))
+            previous = tally.latest
+            sighting = Sighting(
+                received_at=entry.received_at,
+                object_name=entry.name,
+                short_id=entry.short_id,
+                sha256=entry.sha256,
+                source=entry.source,
+                receiver=entry.receiver,
+                reason=reason if isinstance(reason, str) else "",
+                alert=alert,
+                starts_at=parse_time(alert.starts_at),
+                ends_at=parse_time(alert.ends_at),
+                changes=tuple(_changes(previous.alert, alert)) if previous else (),
+                first=previous is None,
+                same_body_as_previous=previous is not None and previous.sha256 == entry.sha256,
+            )
+            tally.add(sighting)
+
+    def _keeps(self, first_seen: datetime.datetime) -> int | None:
+        """How many sightings to keep of an alert first seen now (notifications come in order)."""
+        if self._keep_alerts is None:
+            return self._keep
+        if self._keeping_until is None and len(self._alerts) + 1 >= self._keep_alerts:
+            self._keeping_until = first_seen
+        beyond = self._keeping_until is not None and first_seen > self._keeping_until
+        return 0 if beyond else self._keep
+
+    def add_resolving(self, receivers: Iterable[str]) -> None:
+        """Receivers known (from metadata) to have been sent a resolved notification."""
+        self._resolving.update(receivers)
+
+    def finish(self, window: timewindow.Window, mutes: Iterable[Mute] = ()) -> list[AlertTimeline]:
+        """The timelines, ordered by their first notification, then alert name."""
+        muted: dict[str, list[Mute]] = {}
+        for mute in sorted(mutes, key=lambda mute: mute.at):
+            muted.setdefault(mute.fingerprint, []).append(mute)
+        result = []
+        for key, tally in self._alerts.items():
+            # A tally exists once a sighting was added.
+            assert tally.first is not None and tally.latest is not None
+            result.append(
+                AlertTimeline(
+                    fingerprint=key,
+                    labels=dict(tally.latest.alert.labels),
+                    sightings=tuple(tally.kept),
+                    episodes=tuple(tally.episodes(window, self._resolving, muted.get(key, []))),
+                    window=window,
+                    first=tally.first,
+                    latest=tally.latest,
+                    total_sightings=tally.total,
                 )
-    muted: dict[str, list[Mute]] = {}
-    for mute in sorted(mutes, key=lambda mute: mute.at):
-        muted.setdefault(mute.fingerprint, []).append(mute)
-    result = [
-        _timeline(key, carried, window, resolving, muted.get(key, []))
-        for key, carried in seen.items()
-    ]
-    result.sort(key=lambda timeline: (timeline.sightings[0].received_at, timeline.alertname))
-    return result
+            )
+        result.sort(key=lambda timeline: (timeline.first.received_at, timeline.alertname))
+        return result
 
 
-def _timeline(
-    fingerprint: str,
-    carried: list[tuple[Entry, Mapping[str, Any], Alert]],
-    window: timewindow.Window,
-    resolving: set[str],
-    mutes: list[Mute],
-) -> AlertTimeline:
-    sightings: list[Sighting] = []
-    previous: Sighting | None = None
-    for entry, document, alert in carried:
-        reason = document.get("notification_reason")
-        sighting = Sighting(
-            received_at=entry.received_at,
-            object_name=entry.name,
-            short_id=entry.short_id,
-            sha256=entry.sha256,
-            source=entry.source,
-            receiver=entry.receiver,
-            reason=reason if isinstance(reason, str) else "",
-            alert=alert,
-            starts_at=parse_time(alert.starts_at),
-            ends_at=parse_time(alert.ends_at),
-            changes=tuple(_changes(previous.alert, alert)) if previous else (),
-            first=previous is None,
-            same_body_as_previous=previous is not None and previous.sha256 == entry.sha256,
-        )
-        sightings.append(sighting)
-        previous = sighting
-    return AlertTimeline(
-        fingerprint=fingerprint,
-        labels=dict(sightings[-1].alert.labels),
-        sightings=tuple(sightings),
-        episodes=tuple(_episodes(sightings, window, resolving, mutes)),
-        window=window,
-    )
+@dataclasses.dataclass
+class _EpisodeTally:
+    """What one episode's notifications said, as they came."""
+
+    first_received: datetime.datetime
+    last_received: datetime.datetime
+    receivers: dict[str, None]
+    notifications: int = 0
+    resolved_at: datetime.datetime | None = None  # endsAt of its first resolved notification
+
+
+class _Tally:
+    """One alert's sightings so far: the kept ones, the latest, and its episodes' tallies."""
+
+    def __init__(self, keep: int | None) -> None:
+        self.kept: list[Sighting] = []
+        self.first: Sighting | None = None
+        self.latest: Sighting | None = None
+        self.total = 0
+        self._keep = keep
+        self._episodes: dict[datetime.datetime, _EpisodeTally] = {}
+
+    def add(self, sighting: Sighting) -> None:
+        self.total += 1
+        self.first = self.first or sighting
+        self.latest = sighting
+        if self._keep is None or len(self.kept) < self._keep:
+            self.kept.append(sighting)
+        if sighting.starts_at is None:
+            return
+        episode = self._episodes.get(sighting.starts_at)
+        if episode is None:
+            episode = self._episodes[sighting.starts_at] = _EpisodeTally(
+                sighting.received_at, sighting.received_at, {}
+            )
+        episode.notifications += 1
+        episode.last_received = sighting.received_at
+        episode.receivers.setdefault(sighting.receiver)
+        if (
+            episode.resolved_at is None
+            and sighting.status == "resolved"
+            and sighting.ends_at is not None
+        ):
+            episode.resolved_at = sighting.ends_at
+
+    def episodes(
+        self, window: timewindow.Window, resolving: set[str], mutes: Sequence[Mute]
+    ) -> list[Episode]:
+        starts = sorted(self._episodes)
+        result = []
+        for index, starts_at in enumerate(starts):
+            tally = self._episodes[starts_at]
+            episode = Episode(
+                starts_at=starts_at,
+                ends_at=max(tally.resolved_at, starts_at) if tally.resolved_at else None,
+                notifications=tally.notifications,
+                first_received=tally.first_received,
+                last_received=tally.last_received,
+                receivers=tuple(tally.receivers),
+            )
+            if tally.resolved_at is None:
+                later = starts[index + 1] if index + 1 < len(starts) else None
+                kind, text = _unresolved(episode, later, resolving, mutes, window)
+                episode = dataclasses.replace(episode, unresolved_kind=kind, unresolved_why=text)
+            result.append(episode)
+        return result
 
 
 def _changes(before: Alert, after: Alert) -> Iterable[Change]:
@@ -278,38 +401,6 @@ def _changes(before: Alert, after: Alert) -> Iterable[Change]:
         for key in sorted(old_map.keys() | new_map.keys()):
             if old_map.get(key) != new_map.get(key):
                 yield Change(field, key, old_map.get(key), new_map.get(key))
-
-
-def _episodes(
-    sightings: Sequence[Sighting],
-    window: timewindow.Window,
-    resolving: set[str],
-    mutes: Sequence[Mute],
-) -> list[Episode]:
-    grouped: dict[datetime.datetime, list[Sighting]] = {}
-    for sighting in sightings:
-        if sighting.starts_at is not None:
-            grouped.setdefault(sighting.starts_at, []).append(sighting)
-    starts = sorted(grouped)
-    result = []
-    for index, starts_at in enumerate(starts):
-        seen = grouped[starts_at]
-        resolved_at = [s.ends_at for s in seen if s.status == "resolved" and s.ends_at is not None]
-        receivers = tuple(dict.fromkeys(s.receiver for s in seen))
-        episode = Episode(
-            starts_at=starts_at,
-            ends_at=max(resolved_at[0], starts_at) if resolved_at else None,
-            notifications=len(seen),
-            first_received=seen[0].received_at,
-            last_received=seen[-1].received_at,
-            receivers=receivers,
-        )
-        if not resolved_at:
-            later = starts[index + 1] if index + 1 < len(starts) else None
-            kind, text = _unresolved(episode, later, resolving, mutes, window)
-            episode = dataclasses.replace(episode, unresolved_kind=kind, unresolved_why=text)
-        result.append(episode)
-    return result
 
 
 def _unresolved(

@@ -332,7 +332,7 @@ def _card(
     shared: list[str],
     time: Callable[[datetime.datetime], str],
 ) -> Card:
-    last = timeline.sightings[-1].alert
+    last = timeline.latest.alert
     notes = dict(last.annotations)
     links = []
     for key in sorted(notes):
@@ -370,7 +370,7 @@ def _card(
         links=links,
         episodes=episodes,
         sightings=sightings,
-        sightings_total=len(timeline.sightings),
+        sightings_total=timeline.total_sightings,
     )
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from alertarchive.browse import quiet as quieting
 from alertarchive.browse.catalog import Entry
-from alertarchive.browse.episodes import DEFAULT_FLAP_EPISODES, AlertHistory, histories
+from alertarchive.browse.episodes import DEFAULT_FLAP_EPISODES, AlertHistory, Histories
 from alertarchive.browse.timewindow import Window
 
 NOISIEST = 10
@@ -70,15 +70,26 @@ class Stats:
 def compute(
     window: Window,
     entries: Sequence[Entry],
-    documents: Mapping[str, Mapping[str, Any] | None],
+    read: Iterable[tuple[Entry, Mapping[str, Any] | None]],
     quarantined: int = 0,
     flap_episodes: int = DEFAULT_FLAP_EPISODES,
 ) -> Stats:
-    """Stats from listed entries and their parsed bodies (by object name)."""
+    """Stats from listed entries and their parsed bodies, read oldest first.
+
+    Args:
+        window: the receipt-time window.
+        entries: every notification in the window (counted from metadata).
+        read: those whose body could be read, with it parsed, oldest first.
+        quarantined: how many quarantined bodies the same selection finds.
+        flap_episodes: how many episodes make an alert flapping.
+    """
     by_alertname: collections.Counter[str] = collections.Counter()
     for entry in entries:
         by_alertname.update(entry.alertnames or ("(none)",))
-    alert_histories = histories((entry.received_at, documents.get(entry.name)) for entry in entries)
+    builder = Histories()
+    for entry, document in read:
+        builder.add(entry.received_at, document)
+    alert_histories = builder.finish()
     episodes_by_alertname: collections.Counter[str] = collections.Counter()
     episodes_by_severity: collections.Counter[str] = collections.Counter()
     for history in alert_histories:

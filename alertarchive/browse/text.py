@@ -350,7 +350,7 @@ def print_history(terminal: Terminal, timeline: history.AlertTimeline) -> None:
     )
     click.echo(
         f"{terminal.time(window.start)} → {terminal.time(window.end)} {terminal.zone_name}: "
-        f"{counted(len(timeline.sightings), 'notification')}, "
+        f"{counted(timeline.total_sightings, 'notification')}, "
         f"{counted(len(timeline.episodes), 'episode')}"
     )
     click.echo(f"\n{terminal.bold('EPISODES')}")

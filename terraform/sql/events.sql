@@ -8,7 +8,10 @@ SELECT
   source,
   object_uri,
   kind,
-  SAFE.TIMESTAMP(JSON_VALUE(event, '$."@timestamp"')) AS recorded_at,
+  -- Alertmanager writes nanoseconds; BigQuery's TIMESTAMP takes at most six fractional digits.
+  SAFE.TIMESTAMP(
+    REGEXP_REPLACE(JSON_VALUE(event, '$."@timestamp"'), r'(\.[0-9]{6})[0-9]+', r'\1')
+  ) AS recorded_at,
   JSON_VALUE(event, '$.instance') AS instance,
   JSON_QUERY(event, '$.data') AS data,
   event

@@ -56,6 +56,16 @@ def dumps(value: Any, indent: int | None = None) -> str:
     return "".join(parts)
 
 
+def dumps_line(value: Any) -> str:
+    r"""dumps(value) for a value holding no `Number`: a record or row, one of many per command.
+
+    The C encoder writes the same text dumps() does when that text is already printable
+    (the usual case); otherwise it is written as dumps() writes it.
+    """
+    encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return encoded if encoded.isprintable() else dumps(value)
+
+
 def _write(value: Any, parts: list[str], indent: int | None, level: int) -> None:
     if isinstance(value, str):
         # Number before str: it is a str, but its text is the number itself.

@@ -406,7 +406,7 @@ def list_command(
     if as_json:
         out = sys.stdout.buffer
         for entry in entries:
-            out.write((safetext.dumps(entry.record()) + "\n").encode())
+            out.write((safetext.dumps_line(entry.record()) + "\n").encode())
         return
     if not entries:
         what = "quarantined bodies" if quarantined else "notifications"

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
-from alertarchive.archive.safetext import dumps, printable
+from alertarchive.archive.safetext import dumps_line, printable
 from alertarchive.browse.alerts import alerts
 from alertarchive.browse.catalog import Entry
 from alertarchive.browse.episodes import parse_time
@@ -84,7 +84,7 @@ def write_ndjson(rows: Iterable[Mapping[str, Any]], stream: TextIO) -> int:
     r"""Write one JSON object per line (controls as \u escapes); returns the number of rows."""
     count = 0
     for row in rows:
-        stream.write(dumps(row) + "\n")
+        stream.write(dumps_line(row) + "\n")
         count += 1
     return count
 

@@ -39,7 +39,19 @@ MEMORY_CHECKPOINTS = (1_000, 10_000)
 # fake-gcs-server takes ~100 uploads/s from the real client: 10,000 would take minutes.
 GCS_MEMORY_CHECKPOINTS = (1_000, 3_000)
 BUCKET = "bench"
-SECTIONS = ("throughput", "breakdown", "cold_start", "stages", "memory", "cli")
+SECTIONS = (
+    "throughput",
+    "breakdown",
+    "cold_start",
+    "stages",
+    "schema_cost",
+    "gcs_transport",
+    "memory",
+    "cli",
+    "cli_scale",
+)
+# Invalid bodies of this size, each against a valid body of the same size.
+SCHEMA_COST_BYTES = 1024 * 1024
 # The breakdown's cells, and how many times each server runs in each (median of the ratios).
 BREAKDOWN_CELLS = ((10, 16), (100, 16))
 BREAKDOWN_ROUNDS = 3
@@ -49,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--quick", action="store_true", help="2 s per load cell and fewer repetitions (~4 minutes)"
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="the CLI at 300,000 notifications too (~15 more minutes)",
     )
     parser.add_argument("--seconds", type=float, help="duration of each load cell")
     parser.add_argument("--cold-runs", type=int, help="cold starts per server (median)")
@@ -91,8 +108,11 @@ def main(argv: list[str] | None = None) -> int:
             "stages": lambda: _on_server_core(
                 lambda: stages.measure(workdir, emulator_client, BUCKET, args.quick)
             ),
+            "schema_cost": lambda: schema_cost(1 if args.quick else 3),
+            "gcs_transport": lambda: _on_server_core(lambda: gcs_transport(workdir, args.quick)),
             "memory": lambda: memory(workdir, templates, fake.url, args.threads),
             "cli": cli,
+            "cli_scale": lambda: cli_scale(args.full, 1 if args.quick else 3),
         }
         for section in SECTIONS:
             if section in only:
@@ -350,6 +370,43 @@ def cli() -> dict | None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.main()
+
+
+def schema_cost(runs: int) -> dict:
+    """Validation cost of each hostile body shape against a valid body of the same size."""
+    from bench import schema_cost as cost
+
+    valid = cost.median_of(cost.body("valid", SCHEMA_COST_BYTES), runs)
+    figures = {"bytes": SCHEMA_COST_BYTES, "runs": runs, "shapes": {"valid": valid}}
+    for shape in cost.SHAPES[1:]:
+        row = cost.median_of(cost.body(shape, SCHEMA_COST_BYTES), runs)
+        figures["shapes"][shape] = {**row, "x_valid": row["seconds"] / max(valid["seconds"], 1e-6)}
+    return figures
+
+
+def gcs_transport(workdir: pathlib.Path, quick: bool) -> dict:
+    """CPU per upload: the archive's GCS path vs a bare AuthorizedSession upload, one run."""
+    from bench import gcs_transport as transport
+
+    uploads, rounds = (100, 3) if quick else (300, 7)
+    (workdir / "gcs-transport").mkdir()
+    emulator = os.environ.get("STORAGE_EMULATOR_HOST")
+    try:
+        cells = transport.measure(uploads, rounds, workdir / "gcs-transport")
+    finally:
+        # measure() points this process's clients at its own emulator, now stopped.
+        os.environ.pop("STORAGE_EMULATOR_HOST", None)
+        if emulator is not None:
+            os.environ["STORAGE_EMULATOR_HOST"] = emulator
+    return {"uploads": uploads, "rounds": rounds, "us_per_upload": cells}
+
+
+def cli_scale(full: bool, runs: int) -> dict:
+    """bench/cli_scale.py: list, stats, report and export over 10k and 100k (300k: --full)."""
+    from bench import cli_scale as scale
+
+    sizes = [10_000, 100_000, 300_000] if full else [10_000, 100_000]
+    return {"runs": runs, "commands": scale.measure(sizes, runs)}
 
 
 def _on_server_core(action):

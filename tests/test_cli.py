@@ -27,6 +27,7 @@ from tests.support.archives import (
     notification,
 )
 from tests.support.cli import ndjson, run
+from tests.support.local_metadata import drop_metadata
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -224,7 +225,7 @@ def test_an_empty_window_says_so_on_stderr_and_succeeds(scenario):
 def test_a_lost_local_sidecar_is_rebuilt_from_the_body(tmp_path):
     scenario = build_scenario(tmp_path / "archive")
     name = scenario.name("disk_firing")
-    (tmp_path / "archive" / (name + ".meta")).unlink()
+    drop_metadata(tmp_path / "archive" / name)
 
     records = {r["name"]: r for r in ndjson(run(scenario.url, "list", "--json"))}
 

@@ -20,6 +20,7 @@ from tests.support.archives import (
     notification,
 )
 from tests.support.cli import run
+from tests.support.local_metadata import overwrite_metadata, stored_metadata
 from tests.support.processes import ServedFunction, free_port
 
 TOKEN = "replay-token-123"
@@ -245,9 +246,11 @@ def test_replay_sends_every_notification_it_can_and_reports_each_failure_at_the_
         return archive
 
     monkeypatch.setattr(cli_module, "open_archive", opened)
-    sidecar = three_notifications.root / (last + ".meta")
-    metadata = json.loads(sidecar.read_bytes())
-    sidecar.write_text(json.dumps({**metadata, "user_agent": "Evil\r\nX-Injected: 1"}))
+    body = three_notifications.root / last
+    metadata = stored_metadata(body)
+    overwrite_metadata(
+        body, json.dumps({**metadata, "user_agent": "Evil\r\nX-Injected: 1"}).encode()
+    )
 
     result = run(
         three_notifications.url,

@@ -17,6 +17,7 @@ from alertarchive.receiver.auth import TokenSet
 from alertarchive.receiver.deadline import DeadlineArchive
 from alertarchive.receiver.receive import Receiver
 from tests.conftest import payload
+from tests.support.local_metadata import stored_metadata
 from tests.support.receiver import client_for
 
 TOKEN = "test-token-3f9a"
@@ -197,7 +198,7 @@ def test_notification_failing_the_schema_is_kept_in_quarantine_with_its_errors(c
 
     [quarantined] = stored_bodies(archive_dir, "quarantine")
     assert quarantined.read_bytes() == body
-    metadata = json.loads(quarantined.with_name(quarantined.name + ".meta").read_text())
+    metadata = stored_metadata(quarantined)
     assert metadata["validation"] == "invalid"
     assert "$.version" in json.loads(metadata["validation_errors"])[0]
     assert not (archive_dir / "alerts").exists()
@@ -382,7 +383,7 @@ def test_source_tag_from_path_or_query_is_recorded_in_name_and_metadata(
     answer = client.post(path + query, data=FIRING, headers=AUTH).get_json()
 
     assert "/source=eu-west/" in answer["object"]
-    metadata = json.loads((archive_dir / (answer["object"] + ".meta")).read_text())
+    metadata = stored_metadata(archive_dir / answer["object"])
     assert metadata["source"] == "eu-west"
 
 
@@ -588,7 +589,7 @@ def test_a_body_that_is_not_json_is_answered_and_logged_in_our_words(
     assert line["reason"] == reason
     assert "orjson" not in reason and "(char " not in reason
     [quarantined] = stored_bodies(archive_dir, "quarantine")
-    metadata = json.loads(quarantined.with_name(quarantined.name + ".meta").read_text())
+    metadata = stored_metadata(quarantined)
     assert json.loads(metadata["validation_errors"]) == [reason]
 
 

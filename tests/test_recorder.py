@@ -16,6 +16,7 @@ from werkzeug.test import EnvironBuilder
 from alertarchive.archive.storage import StorageUnavailable
 from alertarchive.receiver.auth import TokenSet
 from alertarchive.receiver.receive import Receiver
+from tests.support.local_metadata import stored_metadata
 from tests.support.receiver import client_for
 
 TOKEN = "test-token-3f9a"
@@ -88,7 +89,7 @@ def test_event_metadata_says_what_the_event_is_about(client, archive_dir):
 
     name = client.post("/-/events", data=inhibition, headers=RECORDER).get_json()["objects"][0]
 
-    metadata = json.loads((archive_dir / (name + ".meta")).read_text())
+    metadata = stored_metadata(archive_dir / name)
     assert metadata["event_kind"] == "inhibitionMutedAlert"
     assert metadata["alertnames"] == "KubeJobFailed"
     assert len(metadata["fingerprints"]) == 16

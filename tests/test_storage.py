@@ -6,6 +6,8 @@ The GCS backend runs against fake-gcs-server through the real google-cloud-stora
 from __future__ import annotations
 
 import concurrent.futures
+import errno
+import json
 import os
 import shutil
 import stat
@@ -17,6 +19,7 @@ import pytest
 from alertarchive.archive.storage import NotFound, StorageUnavailable, open_archive
 from alertarchive.archive.storage.gcs import GcsArchive
 from alertarchive.archive.storage.local import LocalArchive
+from tests.support.local_metadata import drop_metadata, in_attribute, sidecar, stored_metadata
 from tests.support.processes import FakeGcs
 
 NAME = "alerts/dt=2026-11-27/hour=04/source=default/firing-X-" + "a" * 64 + ".json"
@@ -159,14 +162,70 @@ def test_gcs_down_is_storage_unavailable_within_the_time_budget(tmp_path, monkey
     assert time.monotonic() - started < 4
 
 
-def test_local_create_leaves_only_the_body_and_its_sidecar(tmp_path):
+@pytest.fixture
+def without_attributes(monkeypatch):
+    """A filesystem without user xattrs (tmpfs before Linux 6.6, some NFS and FUSE mounts)."""
+
+    def unsupported(*args, **kwargs):
+        raise OSError(errno.ENOTSUP, os.strerror(errno.ENOTSUP))
+
+    monkeypatch.setattr(os, "setxattr", unsupported)
+
+
+def _files(root) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def test_local_create_leaves_only_the_body_holding_its_metadata(tmp_path):
     archive = LocalArchive(tmp_path)
 
     archive.create(NAME, BODY, METADATA, "application/json")
     archive.create(NAME, BODY, METADATA, "application/json")
 
-    files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert files == [NAME, NAME + ".meta"]
+    assert _files(tmp_path) == [NAME]
+    assert stored_metadata(tmp_path / NAME) == METADATA
+
+
+def test_local_create_without_xattrs_leaves_only_the_body_and_its_sidecar(
+    tmp_path, without_attributes
+):
+    archive = LocalArchive(tmp_path)
+
+    archive.create(NAME, BODY, METADATA, "application/json")
+    archive.create(NAME, BODY, METADATA, "application/json")
+
+    assert _files(tmp_path) == [NAME, NAME + ".meta"]
+    assert json.loads((tmp_path / (NAME + ".meta")).read_bytes()) == METADATA
+    assert dict(archive.stat(NAME).metadata) == METADATA
+
+
+def test_local_metadata_too_large_for_an_xattr_goes_to_a_sidecar(tmp_path):
+    archive = LocalArchive(tmp_path)
+    large = {f"field_{index}": "x" * 1000 for index in range(8)}  # ext4: one 4 KiB block
+
+    archive.create(NAME, BODY, large, "application/json")
+
+    assert _files(tmp_path) == [NAME, NAME + ".meta"]
+    assert dict(archive.stat(NAME).metadata) == large
+    [listed] = archive.objects("alerts/")
+    assert dict(listed.metadata) == large
+
+
+def test_local_archives_written_with_sidecars_read_as_before(tmp_path):
+    """An archive from before metadata moved into xattrs: a body and its .meta, nothing else."""
+    body = tmp_path / NAME
+    body.parent.mkdir(parents=True)
+    body.write_bytes(BODY)
+    sidecar(body).write_text(json.dumps(METADATA, ensure_ascii=False))
+    archive = LocalArchive(tmp_path)
+
+    [listed] = archive.objects("alerts/")
+
+    assert (listed.name, dict(listed.metadata)) == (NAME, METADATA)
+    assert dict(archive.stat(NAME).metadata) == METADATA
+    assert archive.create(NAME, BODY, {"received_at": "later"}, "application/json") is False
+    assert dict(archive.stat(NAME).metadata) == METADATA
+    assert not in_attribute(body)
 
 
 def test_local_files_and_folders_are_the_receivers_users_only(tmp_path):
@@ -185,7 +244,7 @@ def test_local_resend_of_a_stored_body_is_a_duplicate_without_writing_it_again(t
     archive = LocalArchive(tmp_path)
     archive.create(NAME, BODY, METADATA, "application/json")
     stored = tmp_path / NAME
-    before = {path: path.stat() for path in (stored, stored.with_name(stored.name + ".meta"))}
+    before = {path: path.stat() for path in (stored, sidecar(stored)) if path.exists()}
 
     assert archive.create(NAME, BODY, {"received_at": "later"}, "application/json") is False
     # Rewriting would link a new file (a new inode) or touch the old one (a new mtime).
@@ -212,7 +271,9 @@ def test_local_duplicate_is_answered_only_after_the_folder_is_flushed(tmp_path, 
     assert flushed == [str((tmp_path / NAME).parent)]
 
 
-def test_local_creator_metadata_wins_over_a_concurrent_duplicates_repair(tmp_path, monkeypatch):
+def test_local_creator_metadata_wins_over_a_concurrent_duplicates_repair(
+    tmp_path, monkeypatch, without_attributes
+):
     archive = LocalArchive(tmp_path)
     duplicate = {**METADATA, "received_at": "2026-11-27T04:05:07.000000Z"}
     real_replace = os.replace
@@ -250,23 +311,31 @@ def test_local_folder_symlinked_out_of_the_root_is_refused(tmp_path):
     assert list(outside.rglob("*.json")) == []
 
 
-def test_local_body_without_sidecar_is_listed_with_empty_metadata(tmp_path):
+@pytest.mark.parametrize("form", ["xattr", "sidecar"])
+def test_local_body_without_metadata_is_listed_with_empty_metadata(tmp_path, request, form):
+    if form == "sidecar":
+        request.getfixturevalue("without_attributes")
     archive = LocalArchive(tmp_path)
     archive.create(NAME, BODY, METADATA, "application/json")
-    (tmp_path / (NAME + ".meta")).unlink()
+    assert in_attribute(tmp_path / NAME) is (form == "xattr")
+    drop_metadata(tmp_path / NAME)
 
     [listed] = archive.objects("alerts/")
 
     assert (listed.name, dict(listed.metadata)) == (NAME, {})
 
 
-def test_local_retry_repairs_a_missing_sidecar(tmp_path):
+@pytest.mark.parametrize("form", ["xattr", "sidecar"])
+def test_local_retry_repairs_missing_metadata(tmp_path, request, form):
+    if form == "sidecar":
+        request.getfixturevalue("without_attributes")
     archive = LocalArchive(tmp_path)
     archive.create(NAME, BODY, METADATA, "application/json")
-    (tmp_path / (NAME + ".meta")).unlink()
+    drop_metadata(tmp_path / NAME)
 
     assert archive.create(NAME, BODY, METADATA, "application/json") is False
     assert dict(archive.stat(NAME).metadata) == METADATA
+    assert in_attribute(tmp_path / NAME) is (form == "xattr")
 
 
 def test_local_staging_and_hidden_files_are_never_listed(tmp_path):

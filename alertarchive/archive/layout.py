@@ -51,7 +51,11 @@ def validate_source(source: str) -> str:
 def partition(kind: str, received_at: datetime.datetime, source: str) -> str:
     """The folder of one hour of one source, e.g. `alerts/dt=2026-11-27/hour=04/source=eu/`."""
     utc = received_at.astimezone(datetime.UTC)
-    return f"{kind}/dt={utc:%Y-%m-%d}/hour={utc:%H}/source={source}/"
+    # Fields, not strftime: it runs per request, and each strftime costs ~3 µs. The year
+    # unpadded, as strftime's %Y gives it.
+    return (
+        f"{kind}/dt={utc.year}-{utc.month:02d}-{utc.day:02d}/hour={utc.hour:02d}/source={source}/"
+    )
 
 
 def object_name(

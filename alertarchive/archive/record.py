@@ -88,7 +88,12 @@ def _receipt(
 
 def format_timestamp(moment: datetime.datetime) -> str:
     """RFC 3339 in UTC with microseconds, e.g. `2026-11-27T04:05:06.123456Z`."""
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(datetime.UTC)
+    # Fields, not strftime (~6 µs per request); the year unpadded, as strftime's %Y gives it.
+    return (
+        f"{utc.year}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+        f"{utc.second:02d}.{utc.microsecond:06d}Z"
+    )
 
 
 def was_cut(value: str) -> bool:
@@ -99,6 +104,8 @@ def was_cut(value: str) -> bool:
 
 
 def _bounded(value: str) -> str:
+    if len(value) <= MAX_VALUE_BYTES // 4:  # UTF-8 takes at most 4 bytes a character
+        return value
     encoded = value.encode()
     if len(encoded) <= MAX_VALUE_BYTES:
         return value

@@ -25,10 +25,9 @@ from alertarchive.archive import events, layout, record
 from alertarchive.archive.notification import NotJsonObject, Summary, parse_json_object, summarize
 from alertarchive.archive.safetext import printable
 from alertarchive.archive.storage import Archive, StorageUnavailable, open_archive
-from alertarchive.receiver import logs, recorder
+from alertarchive.receiver import deadline, logs, recorder
 from alertarchive.receiver.auth import CHALLENGE, TokenSet
 from alertarchive.receiver.config import ConfigError, Settings
-from alertarchive.receiver.deadline import DeadlineArchive
 from alertarchive.receiver.health import ReadinessCheck
 from alertarchive.receiver.schema import NotificationValidator, explain
 
@@ -147,7 +146,7 @@ class Receiver:
         except ValueError as error:
             raise ConfigError(f"ARCHIVE_URL={settings.archive_url!r}: {error}.") from None
         receiver = cls(
-            archive=DeadlineArchive(archive, settings.storage_timeout_seconds),
+            archive=deadline.bounded(archive, settings.storage_timeout_seconds),
             tokens=TokenSet(settings.tokens),
             max_body_bytes=settings.max_body_bytes,
         )

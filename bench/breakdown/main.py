@@ -4,7 +4,8 @@
 - BENCH_WITHOUT=fsync: the local write as shipped, but os.fsync does nothing, so files are
   created and linked yet never flushed to disk;
 - BENCH_WITHOUT=storage: every step of a request except the write itself (the archive behind
-  the same deadline accepts and keeps nothing): the most any storage backend could reach.
+  the local backend's time bound, inline, accepts and keeps nothing): the most any storage
+  backend could reach.
 Never deploy this: a 201 from it does not mean that anything was stored.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from alertarchive.receiver.deadline import DeadlineArchive  # noqa: E402
+from alertarchive.receiver.deadline import InlineBoundedArchive  # noqa: E402
 
 
 class DiscardingArchive:
@@ -48,7 +49,7 @@ _without = os.environ.get("BENCH_WITHOUT", "")
 if _without == "fsync":
     os.fsync = _skip_fsync
 elif _without == "storage":
-    _entry._receiver.archive = DeadlineArchive(
+    _entry._receiver.archive = InlineBoundedArchive(
         DiscardingArchive(), _entry._settings.storage_timeout_seconds
     )
 else:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from tests.support.local_metadata import in_attribute, sidecar, stored_metadata
 from tests.support.processes import FakeGcs, ServedFunction
 
 LOCAL_METADATA_SUFFIX = ".meta"
@@ -74,7 +75,7 @@ class GcsBucket:
 
 
 class LocalDirectory:
-    """A local archive directory: body at <root>/<name>, metadata in <name>.meta."""
+    """A local archive directory: body at <root>/<name>, metadata in its xattr or <name>.meta."""
 
     def __init__(self, root: pathlib.Path) -> None:
         self.root = root
@@ -86,17 +87,18 @@ class LocalDirectory:
     def objects(self, prefix: str = "alerts/") -> list[ArchivedObject]:
         """Objects complete with their metadata.
 
-        The local archive links the body into place first and writes the sidecar just after,
-        so a body seen without a sidecar is one still being written.
+        With a sidecar, the local archive links the body into place first and writes the
+        sidecar just after, so a body seen without metadata is one still being written.
         """
         found = []
-        for sidecar in sorted((self.root / prefix).rglob(f"*{LOCAL_METADATA_SUFFIX}")):
-            path = sidecar.with_name(sidecar.name.removesuffix(LOCAL_METADATA_SUFFIX))
+        for path in sorted((self.root / prefix).rglob("*")):
+            if not path.is_file() or path.name.endswith(LOCAL_METADATA_SUFFIX):
+                continue
+            if not in_attribute(path) and not sidecar(path).exists():
+                continue
             found.append(
                 ArchivedObject(
-                    path.relative_to(self.root).as_posix(),
-                    path.read_bytes(),
-                    json.loads(sidecar.read_bytes()),
+                    path.relative_to(self.root).as_posix(), path.read_bytes(), stored_metadata(path)
                 )
             )
         return found

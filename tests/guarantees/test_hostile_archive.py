@@ -23,6 +23,7 @@ from alertarchive.archive import safetext
 from alertarchive.archive.safetext import printable
 from tests.support.archives import ArchiveWriter, alert, notification
 from tests.support.cli import ndjson, run, run_in_terminal
+from tests.support.local_metadata import overwrite_metadata, sidecar, stored_metadata
 
 # Clear the screen, set the title, write the clipboard (OSC 52), 8-bit CSI, and a bidi
 # override and isolate that reorder what follows; NEL is a C1 line break.
@@ -222,9 +223,9 @@ def test_objects_alertarchive_did_not_write_are_not_listed_counted_or_replayed(t
 
 def test_an_object_whose_metadata_names_another_body_is_ignored(two_notifications):
     name = two_notifications.names[0]
-    sidecar = two_notifications.root / (name + ".meta")
-    metadata = json.loads(sidecar.read_bytes())
-    sidecar.write_text(json.dumps({**metadata, "body_sha256": "0" * 64}))
+    body = two_notifications.root / name
+    metadata = stored_metadata(body)
+    overwrite_metadata(body, json.dumps({**metadata, "body_sha256": "0" * 64}).encode())
 
     result = run(two_notifications.url, "list", "--json")
 
@@ -264,7 +265,7 @@ def test_gcs_folder_placeholders_and_stray_objects_are_not_notifications(
 )
 def test_a_bad_sidecar_hides_nothing_and_kills_no_command(two_notifications, sidecar, tmp_path):
     name = two_notifications.names[0]
-    (two_notifications.root / (name + ".meta")).write_bytes(sidecar)
+    overwrite_metadata(two_notifications.root / name, sidecar)
 
     listed = run(two_notifications.url, "list", "--json")
     figures = run(two_notifications.url, "stats", "--json")
@@ -302,8 +303,11 @@ def test_a_body_that_cannot_be_read_is_reported_and_the_others_are_counted(
     name = two_notifications.names[0]
     body = two_notifications.root / name
     outside = _plant(tmp_path / "outside", "body.json", body.read_bytes())
+    metadata = stored_metadata(body)
     body.unlink()
     body.symlink_to(tmp_path / "outside" / outside)  # listed by its metadata, never read
+    # Its metadata stays beside it: the xattr went with the unlinked file, so as a sidecar.
+    sidecar(body).write_text(json.dumps(metadata))
 
     figures = run(two_notifications.url, "stats", "--json")
     alerts = run(two_notifications.url, "export", "--alerts")

@@ -20,6 +20,7 @@ import threading
 
 import pytest
 
+from alertarchive.archive.storage import StoredObject
 from alertarchive.archive.storage.local import LocalArchive
 from tests.guarantees.helpers import (
     AUTH,
@@ -31,6 +32,7 @@ from tests.guarantees.helpers import (
     notification,
     worker_pid,
 )
+from tests.support.local_metadata import in_attribute
 from tests.support.processes import REPO
 
 
@@ -114,15 +116,24 @@ def test_read_only_disk_answers_503_writes_nothing_and_resend_stores_once(small_
 
 
 _CRASHING_WRITER = """
-import os, pathlib, signal, sys
+import errno, os, pathlib, signal, sys
 from alertarchive.archive.storage.local import LocalArchive
 
 root, point, body = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+real_link = os.link
 def crash(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
+def link_then_crash(*args, **kwargs):
+    real_link(*args, **kwargs)
+    crash()
+def no_xattrs(*args, **kwargs):
+    raise OSError(errno.ENOTSUP, os.strerror(errno.ENOTSUP))
 if point == "before-link":
     os.link = crash
-else:
+elif point == "after-link":
+    os.link = link_then_crash
+else:  # before-sidecar: only a filesystem without user xattrs writes one
+    os.setxattr = no_xattrs
     os.replace = crash
 digest = __import__("hashlib").sha256(body).hexdigest()
 name = f"alerts/dt=2026-11-27/hour=04/source=default/firing-X-{digest}.json"
@@ -142,21 +153,35 @@ def test_crash_before_the_body_is_linked_leaves_nothing_a_reader_lists(tmp_path)
     root = tmp_path / "archive"
     crash_while_writing(root, "before-link", notification(1))
 
-    # The staged body and sidecar stay in .tmp/, which readers never list.
+    # The staged body (and sidecar, without xattrs) stay in .tmp/, which readers never list.
     assert {p.parent.name for p in files_under(root)} == {".tmp"}
     assert list(LocalArchive(root).objects("")) == []
+
+
+def listed_after_crashing(root: pathlib.Path, point: str) -> tuple[StoredObject, bytes, str]:
+    """The one object listed after a write crashed at point, checked whole; body, sha256."""
+    body = notification(1)
+    crash_while_writing(root, point, body)
+    [listed] = LocalArchive(root).objects("")
+    assert LocalArchive(root).read(listed.name) == body
+    return listed, body, hashlib.sha256(body).hexdigest()
+
+
+def test_crash_right_after_the_body_is_linked_leaves_it_complete_with_its_metadata(tmp_path):
+    root = tmp_path / "archive"
+    listed, _, digest = listed_after_crashing(root, "after-link")
+
+    if not in_attribute(root / listed.name):
+        pytest.skip("this filesystem has no user xattrs: metadata goes to a sidecar")
+    assert listed.metadata == {"body_sha256": digest}  # linked with its body: nothing to repair
 
 
 def test_crash_after_the_body_is_linked_leaves_a_complete_body_that_a_resend_completes(
     tmp_path,
 ):
     root = tmp_path / "archive"
-    body = notification(1)
-    crash_while_writing(root, "before-sidecar", body)
+    listed, body, digest = listed_after_crashing(root, "before-sidecar")
 
-    [listed] = LocalArchive(root).objects("")
-    assert LocalArchive(root).read(listed.name) == body
-    digest = hashlib.sha256(body).hexdigest()
     assert LocalArchive(root).create(listed.name, body, {"body_sha256": digest}, "") is False
     assert LocalArchive(root).stat(listed.name).metadata == {"body_sha256": digest}
 

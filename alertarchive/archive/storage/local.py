@@ -1,8 +1,10 @@
 """A directory as an archive, with the same create-only promise as GCS.
 
-Layout on disk mirrors the bucket: `<root>/<name>` holds the exact body and
-`<root>/<name>.meta` its metadata as JSON. Both are written under `<root>/.tmp/` and flushed
-to disk while they have that name, then hard-linked into place and the folder flushed:
+Layout on disk mirrors the bucket: `<root>/<name>` holds the exact body, and its metadata as
+JSON is in the body's `user.alertarchive.metadata` extended attribute or, where the filesystem
+has none, in `<root>/<name>.meta` (local_metadata.py). Both are written under `<root>/.tmp/`
+and flushed to disk while they have that name, then hard-linked into place and the folder
+flushed (folder_flush.py, shared by concurrent writers):
 link() fails if the name exists, which makes the create exclusive and atomic, so readers
 never see a partial body under a real name. (A file written unnamed with O_TMPFILE would
 need a second fsync after its link, or ext4 without a journal can lose its link count in a
@@ -22,9 +24,10 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 
-from alertarchive.archive.storage import NotFound, StorageUnavailable, StoredObject
+from alertarchive.archive.storage import NotFound, StorageUnavailable, StoredObject, local_metadata
+from alertarchive.archive.storage.folder_flush import FolderFlushes, fsync_directory
 
-METADATA_SUFFIX = ".meta"
+METADATA_SUFFIX = local_metadata.SIDECAR_SUFFIX
 _STAGING = ".tmp"
 # Notifications name internal hosts and people: files and folders are the receiver's user's
 # only (tempfile.mkstemp makes its files 0600).
@@ -53,6 +56,10 @@ class LocalArchive:
         self._readable_folders: set[str] = set()
         # Set by the first write of this process: a reader (the CLI) never deletes anything.
         self._staging_swept = False
+        # Concurrent writes into one folder share its flush (folder_flush.py).
+        self._folder_flushes = FolderFlushes()
+        # Until a setxattr says the filesystem has no user xattrs: then sidecars, always.
+        self._attributes = True
 
     def create(
         self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str
@@ -69,25 +76,27 @@ class LocalArchive:
             # Checked first, so a resend of a stored body is a duplicate even on a full or
             # read-only disk, and never writes the body again.
             if os.path.exists(path):
-                self._settle_duplicate(folder, sidecar, encoded_metadata)
+                self._settle_duplicate(folder, path, encoded_metadata)
                 return False
-            staged_body = self._stage(body)
+            staged_body, holds_metadata = self._stage(body, encoded_metadata)
             try:
-                staged_sidecar = self._stage(encoded_metadata)
+                staged_sidecar = None if holds_metadata else self._stage(encoded_metadata)[0]
                 try:
                     if not self._link_into(folder, staged_body, path):
-                        self._settle_duplicate(folder, sidecar, encoded_metadata)
+                        self._settle_duplicate(folder, path, encoded_metadata)
                         return False
                     # Body first: a crash before this leaves a complete body without its
                     # sidecar (readers fall back to the body; a resend repairs it). replace(),
                     # not link(): a concurrent duplicate may have repaired it meanwhile, and
                     # the metadata of the request that created the body wins.
-                    os.replace(staged_sidecar, sidecar)
+                    if staged_sidecar is not None:
+                        os.replace(staged_sidecar, sidecar)
                 finally:
-                    _unlink_if_present(staged_sidecar)
+                    if staged_sidecar is not None:
+                        _unlink_if_present(staged_sidecar)
             finally:
                 os.unlink(staged_body)
-            _fsync_directory(folder)
+            self._folder_flushes.flush_after_link(folder)
         except OSError as error:
             raise StorageUnavailable(f"cannot write {self.root}: {_error_reason(error)}") from None
         return True
@@ -104,19 +113,21 @@ class LocalArchive:
             self._check_folder(folder)
             return _link(staged, path)
 
-    def _settle_duplicate(self, folder: str, sidecar: str, encoded_metadata: bytes) -> None:
-        """Before answering "already stored": repair a missing sidecar, flush the folder.
+    def _settle_duplicate(self, folder: str, path: str, encoded_metadata: bytes) -> None:
+        """Before answering "already stored": repair missing metadata, flush the folder.
 
         The body was flushed before it was linked, but the request that linked it may still
         be flushing the folder (or have given up on it); a 2xx must not come before that.
         """
-        if not os.path.exists(sidecar):
-            staged = self._stage(encoded_metadata)
+        if not local_metadata.present(path) and not (
+            self._attributes and local_metadata.repair(path, encoded_metadata)
+        ):
+            staged, _ = self._stage(encoded_metadata)
             try:
-                _link(staged, sidecar)
+                _link(staged, path + METADATA_SUFFIX)
             finally:
                 os.unlink(staged)
-        _fsync_directory(folder)
+        self._folder_flushes.flush_after_link(folder)
 
     def _check_folder(self, folder: str) -> None:
         """Make the folder if needed; refuse one that a symlink leads outside the root.
@@ -249,13 +260,8 @@ class LocalArchive:
         return self._stored_object(path, name)
 
     def _stored_object(self, path: pathlib.Path, name: str) -> StoredObject:
-        """The file at path as listings describe it, with its sidecar's metadata."""
-        try:
-            metadata = json.loads(_sidecar(path).read_bytes())
-        except (OSError, ValueError):
-            # Missing, unreadable or not JSON: readers rebuild what they need from the body
-            # (and check the shape of what does parse: catalog and ownership).
-            metadata = {}
+        """The file at path as listings describe it, with its metadata in either form."""
+        metadata = local_metadata.read(os.fspath(path))
         return StoredObject(name=name, size=path.stat().st_size, metadata=metadata)
 
     def _path(self, name: str) -> pathlib.Path:
@@ -277,30 +283,40 @@ class LocalArchive:
             raise ValueError(f"{name} leads outside the archive root (to {path}); not read")
         return path
 
-    def _stage(self, data: bytes) -> str:
-        """A file under .tmp/ holding data, flushed to disk; its path."""
+    def _stage(self, data: bytes, metadata: bytes | None = None) -> tuple[str, bool]:
+        """A file under .tmp/ holding data, flushed to disk: its path, and if it holds metadata.
+
+        Metadata, if given, is set as the file's attribute before its fsync where it can be.
+        """
         try:
             descriptor, staged = tempfile.mkstemp(dir=self._staging)
         except FileNotFoundError:
             # Only the first write (or one after someone removed .tmp) pays for the mkdir.
             self._make_folders_inside(self._staging)
             descriptor, staged = tempfile.mkstemp(dir=self._staging)
+        holds_metadata = False
         try:
             try:
                 remaining = memoryview(data)
                 while remaining:
                     remaining = remaining[os.write(descriptor, remaining) :]
+                if metadata is not None and self._attributes:
+                    holds_metadata = self._attach(descriptor, metadata)
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)
         except BaseException:
             os.unlink(staged)
             raise
-        return staged
+        return staged, holds_metadata
 
-
-def _sidecar(path: pathlib.Path) -> pathlib.Path:
-    return path.with_name(path.name + METADATA_SUFFIX)
+    def _attach(self, descriptor: int, metadata: bytes) -> bool:
+        """Set metadata as the staged file's attribute, before its fsync; False: a sidecar."""
+        try:
+            return local_metadata.attach(descriptor, metadata)
+        except local_metadata.AttributesUnsupported:
+            self._attributes = False
+            return False
 
 
 def _link(source: str, path: str) -> bool:
@@ -326,15 +342,7 @@ def _make_folders(folder: str) -> None:
     for new_folder in reversed(missing):
         with contextlib.suppress(FileExistsError):  # made meanwhile by a concurrent request
             os.mkdir(new_folder, _FOLDER_MODE)
-        _fsync_directory(os.path.dirname(new_folder))
-
-
-def _fsync_directory(directory: str) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+        fsync_directory(os.path.dirname(new_folder))
 
 
 def _error_reason(error: OSError) -> str:

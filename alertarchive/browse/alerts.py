@@ -56,4 +56,6 @@ def _text(value: Any) -> str:
 def _texts(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
+    if all(type(item) is str for item in value.values()):
+        return value  # JSON keys are text already: a valid body's labels are used as they are
     return {str(key): _text(item) for key, item in value.items()}

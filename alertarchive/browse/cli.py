@@ -785,9 +785,10 @@ def report_command(
     figures, entries = _stats_for(app, since, until, filters, flap_episodes, builder)
     builder.add_resolving(e.receiver for e in entries if e.status == "resolved")
     timelines = builder.finish(figures.window, history.mutes(app.archive, figures.window))
-    page = report.render(figures, entries, title, app.zone, app.now, timelines)
+    page = report.chunks(figures, entries, title, app.zone, app.now, timelines)
     try:
-        output.write_text(page, encoding="utf-8")
+        with output.open("w", encoding="utf-8") as written:
+            written.writelines(page)
     except OSError as error:
         raise CommandError(f"cannot write {output}: {first_line(error)}") from None
     click.echo(

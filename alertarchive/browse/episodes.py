@@ -21,7 +21,7 @@ from alertarchive.browse.alerts import alerts
 DEFAULT_FLAP_EPISODES = 3
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Episode:
     """One firing of one alert: from startsAt to endsAt (None while still firing)."""
 
@@ -216,10 +216,25 @@ def parse_time(value: Any) -> datetime.datetime | None:
     Valid means what the schema accepts (alertarchive.archive.timestamps), so every alert the
     receiver archived is counted.
     """
-    moment = timestamps.parse(value)
-    if moment is None or timestamps.is_go_zero_time(moment):
+    if type(value) is not str:
         return None
+    try:
+        return _PARSED[value]
+    except KeyError:
+        pass
+    moment = timestamps.parse(value)
+    if moment is not None and timestamps.is_go_zero_time(moment):
+        moment = None
+    if len(_PARSED) >= _MAX_PARSED:
+        _PARSED.clear()
+    _PARSED[value] = moment
     return moment
+
+
+# Every notification of an episode repeats its startsAt, and every firing alert Go's zero
+# time: a year's bodies hold a few distinct timestamps per alert, parsed once each here.
+_PARSED: dict[str, datetime.datetime | None] = {}
+_MAX_PARSED = 20_000
 
 
 def fingerprint_of(value: str, labels: Mapping[str, str]) -> str:

@@ -106,8 +106,8 @@ class AlertTimeline:
     sightings: tuple[Sighting, ...]
     episodes: tuple[Episode, ...]
     window: timewindow.Window
-    first: Sighting  # the first notification that carried it
-    latest: Sighting  # the last
+    first_received: datetime.datetime  # when the first notification that carried it came
+    latest_alert: Alert  # what the last one said of it
     total_sightings: int  # every notification that carried it, kept or not
 
     @property
@@ -260,24 +260,30 @@ class Timelines:
             key = fingerprint_of(alert.fingerprint, alert.labels)
             tally = self._alerts.get(key)
             if tally is None:
-                tally = self._alerts[key] = _Tally(self._keeps(entry.received_at))
-            previous = tally.latest
-            sighting = Sighting(
-                received_at=entry.received_at,
-                object_name=entry.name,
-                short_id=entry.short_id,
-                sha256=entry.sha256,
-                source=entry.source,
-                receiver=entry.receiver,
-                reason=reason if isinstance(reason, str) else "",
-                alert=alert,
-                starts_at=parse_time(alert.starts_at),
-                ends_at=parse_time(alert.ends_at),
-                changes=tuple(_changes(previous.alert, alert)) if previous else (),
-                first=previous is None,
-                same_body_as_previous=previous is not None and previous.sha256 == entry.sha256,
-            )
-            tally.add(sighting)
+                keep = self._keeps(entry.received_at)
+                tally = self._alerts[key] = _Tally(entry.received_at, keep)
+            starts_at, ends_at = parse_time(alert.starts_at), parse_time(alert.ends_at)
+            tally.count(entry, alert, starts_at, ends_at)
+            if tally.keeps_more():
+                previous = tally.kept[-1] if tally.kept else None
+                tally.kept.append(
+                    Sighting(
+                        received_at=entry.received_at,
+                        object_name=entry.name,
+                        short_id=entry.short_id,
+                        sha256=entry.sha256,
+                        source=entry.source,
+                        receiver=entry.receiver,
+                        reason=reason if isinstance(reason, str) else "",
+                        alert=alert,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        changes=tuple(_changes(previous.alert, alert)) if previous else (),
+                        first=previous is None,
+                        same_body_as_previous=previous is not None
+                        and previous.sha256 == entry.sha256,
+                    )
+                )
 
     def _keeps(self, first_seen: datetime.datetime) -> int | None:
         """How many sightings to keep of an alert first seen now (notifications come in order)."""
@@ -299,68 +305,72 @@ class Timelines:
             muted.setdefault(mute.fingerprint, []).append(mute)
         result = []
         for key, tally in self._alerts.items():
-            # A tally exists once a sighting was added.
-            assert tally.first is not None and tally.latest is not None
             result.append(
                 AlertTimeline(
                     fingerprint=key,
-                    labels=dict(tally.latest.alert.labels),
+                    labels=dict(tally.latest_alert.labels),
                     sightings=tuple(tally.kept),
                     episodes=tuple(tally.episodes(window, self._resolving, muted.get(key, []))),
                     window=window,
-                    first=tally.first,
-                    latest=tally.latest,
+                    first_received=tally.first_received,
+                    latest_alert=tally.latest_alert,
                     total_sightings=tally.total,
                 )
             )
-        result.sort(key=lambda timeline: (timeline.first.received_at, timeline.alertname))
+        result.sort(key=lambda timeline: (timeline.first_received, timeline.alertname))
         return result
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class _EpisodeTally:
-    """What one episode's notifications said, as they came."""
+    """What one episode's notifications said, as they came (one per episode of a year)."""
 
     first_received: datetime.datetime
     last_received: datetime.datetime
-    receivers: dict[str, None]
+    receivers: tuple[str, ...]
     notifications: int = 0
     resolved_at: datetime.datetime | None = None  # endsAt of its first resolved notification
 
 
 class _Tally:
-    """One alert's sightings so far: the kept ones, the latest, and its episodes' tallies."""
+    """One alert's notifications so far: the kept sightings, counts, its episodes' tallies."""
 
-    def __init__(self, keep: int | None) -> None:
+    __slots__ = ("_episodes", "_keep", "first_received", "kept", "latest_alert", "total")
+
+    def __init__(self, first_received: datetime.datetime, keep: int | None) -> None:
+        self.first_received = first_received
         self.kept: list[Sighting] = []
-        self.first: Sighting | None = None
-        self.latest: Sighting | None = None
+        self.latest_alert: Alert
         self.total = 0
         self._keep = keep
         self._episodes: dict[datetime.datetime, _EpisodeTally] = {}
 
-    def add(self, sighting: Sighting) -> None:
+    def keeps_more(self) -> bool:
+        return self._keep is None or len(self.kept) < self._keep
+
+    def count(
+        self,
+        entry: Entry,
+        alert: Alert,
+        starts_at: datetime.datetime | None,
+        ends_at: datetime.datetime | None,
+    ) -> None:
+        """One more notification carrying the alert (after every earlier one)."""
         self.total += 1
-        self.first = self.first or sighting
-        self.latest = sighting
-        if self._keep is None or len(self.kept) < self._keep:
-            self.kept.append(sighting)
-        if sighting.starts_at is None:
+        self.latest_alert = alert
+        if starts_at is None:
             return
-        episode = self._episodes.get(sighting.starts_at)
+        episode = self._episodes.get(starts_at)
         if episode is None:
-            episode = self._episodes[sighting.starts_at] = _EpisodeTally(
-                sighting.received_at, sighting.received_at, {}
+            episode = self._episodes[starts_at] = _EpisodeTally(
+                entry.received_at, entry.received_at, ()
             )
         episode.notifications += 1
-        episode.last_received = sighting.received_at
-        episode.receivers.setdefault(sighting.receiver)
-        if (
-            episode.resolved_at is None
-            and sighting.status == "resolved"
-            and sighting.ends_at is not None
-        ):
-            episode.resolved_at = sighting.ends_at
+        episode.last_received = entry.received_at
+        if entry.receiver not in episode.receivers:
+            episode.receivers += (entry.receiver,)
+        if episode.resolved_at is None and alert.status == "resolved" and ends_at is not None:
+            episode.resolved_at = ends_at
 
     def episodes(
         self, window: timewindow.Window, resolving: set[str], mutes: Sequence[Mute]
@@ -375,7 +385,7 @@ class _Tally:
                 notifications=tally.notifications,
                 first_received=tally.first_received,
                 last_received=tally.last_received,
-                receivers=tuple(tally.receivers),
+                receivers=tally.receivers,
             )
             if tally.resolved_at is None:
                 later = starts[index + 1] if index + 1 < len(starts) else None

@@ -13,7 +13,7 @@ import dataclasses
 import datetime
 import functools
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import jinja2
 
@@ -145,7 +145,21 @@ def render(
     generated_at: datetime.datetime,
     timelines: Sequence[history.AlertTimeline] = (),
 ) -> str:
-    """The report page as one HTML string.
+    """The report page as one HTML string (arguments as for `chunks`)."""
+    return "".join(chunks(stats, entries, title, zone, generated_at, timelines))
+
+
+def chunks(
+    stats: Stats,
+    entries: Sequence[Entry],
+    title: str,
+    zone: datetime.tzinfo,
+    generated_at: datetime.datetime,
+    timelines: Sequence[history.AlertTimeline] = (),
+) -> Iterator[str]:
+    """The report page, piece by piece as the template renders it.
+
+    Written as it comes, a year's page never sits in memory whole, nor twice to be encoded.
 
     Args:
         stats: the window's figures.
@@ -175,7 +189,7 @@ def render(
     return (
         _templates()
         .get_template("page.html")
-        .render(
+        .generate(
             title=title,
             stats=stats,
             time=time,
@@ -332,7 +346,7 @@ def _card(
     shared: list[str],
     time: Callable[[datetime.datetime], str],
 ) -> Card:
-    last = timeline.latest.alert
+    last = timeline.latest_alert
     notes = dict(last.annotations)
     links = []
     for key in sorted(notes):

@@ -8,6 +8,9 @@ import time
 
 import pytest
 
+from alertarchive.archive.storage import StorageUnavailable, open_archive
+from alertarchive.archive.storage.gcs import GcsArchive
+from alertarchive.receiver import deadline
 from tests.conftest import payload
 from tests.support.faulty_proxy import FaultyProxy
 from tests.support.processes import FakeGcs
@@ -84,6 +87,22 @@ def test_gcs_down_answers_503_within_the_storage_timeout(monkeypatch, tmp_path):
 
     assert response.status_code == 503
     assert time.monotonic() - started < 2.5
+
+
+@pytest.mark.parametrize("budget", [1.0, 2.0])
+def test_a_hanging_gcs_write_gives_up_within_its_budget_in_the_callers_thread(
+    gcs_bucket, gcs_proxy, budget
+):
+    archive = deadline.bounded(open_archive(f"gs://{gcs_bucket}", budget), budget)
+    assert isinstance(archive, GcsArchive)  # no thread pool, no hand-off
+    assert archive.create("alerts/warm.json", b"{}", {}, "application/json")
+    gcs_proxy.hanging = True
+
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailable):
+        archive.create("alerts/hung.json", b"{}", {}, "application/json")
+
+    assert time.monotonic() - started <= budget + 0.3
 
 
 # GCS may answer a create-only upload of an existing name with 403 instead of 412 when the

@@ -2,9 +2,10 @@
 
 Handing each write to a thread pool and waiting on it with a timeout holds "503 within N s"
 whatever storage does, but costs ~80 µs and ~4.6 context switches per request, a third of
-the receiver's own work. So a local write runs in the request's thread, with the pool only
-while the filesystem stalls (InlineBoundedArchive says what that keeps); anything else,
-GCS included, goes through the pool (DeadlineArchive).
+the receiver's own work. So: GCS keeps the budget by its client's own retry deadline and
+socket timeouts (GcsArchive says what that covers); a local write runs in the request's
+thread, with the pool only while the filesystem stalls (InlineBoundedArchive says what
+that keeps); anything else goes through the pool (DeadlineArchive).
 """
 
 from __future__ import annotations
@@ -44,9 +45,14 @@ class _Writes(Protocol):
 
 
 def bounded(archive: Archive, seconds: float) -> Archive:
-    """The archive with create() held to `seconds`, by the cheapest means that holds it."""
+    """The archive with create() held to `seconds`, by the cheapest means that holds it.
+
+    An archive that keeps its own budget (GCS) was opened with the same seconds.
+    """
     if isinstance(archive, LocalArchive):
         return InlineBoundedArchive(archive, seconds)
+    if getattr(archive, "keeps_its_time_budget", False):
+        return archive
     return DeadlineArchive(archive, seconds)
 
 

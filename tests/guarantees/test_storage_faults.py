@@ -26,7 +26,7 @@ from tests.guarantees.helpers import (
 from tests.support.faulty_proxy import FAULTS, FaultyProxy
 from tests.support.processes import FakeGcs
 
-# Thread hand-off, logging and the HTTP round trip on a busy 2-core machine.
+# Logging and the HTTP round trip on a busy 2-core machine.
 SLACK_SECONDS = 1.5
 BUCKET = "faults"
 
@@ -100,6 +100,25 @@ def test_frozen_storage_answers_503_within_bound_and_late_writes_are_not_duplica
     print("resent after SIGCONT:", sorted(a.status for answers in resent for a in answers))
     assert_delivered(resent)
     assert_each_stored_exactly_once(gcs, bodies)
+
+
+def test_hanging_storage_answers_503_within_bound_and_resent_bodies_are_stored_once(gcs, serve):
+    """Storage that takes each request and never answers: the client's own clock, no thread."""
+    proxy = FaultyProxy(gcs.url).start()
+    try:
+        client = Client(serve(ARCHIVE_URL=f"gs://{BUCKET}", STORAGE_EMULATOR_HOST=proxy.url).url)
+        before = [notification(i) for i in range(4)]
+        assert_delivered(client.deliver_all(before, concurrency=4))
+
+        proxy.hanging = True
+        during = [notification(100 + i) for i in range(16)]
+        assert_unavailable_within_bound(client.post_all(during, concurrency=8))
+
+        proxy.hanging = False
+        assert_delivered(client.deliver_all(during, concurrency=8))
+        assert_each_stored_exactly_once(gcs, before + during)
+    finally:
+        proxy.stop()
 
 
 def test_erroring_storage_answers_503_within_bound_or_2xx_stored_and_resends_store_once(gcs, serve):

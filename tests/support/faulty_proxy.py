@@ -3,7 +3,9 @@
 It forwards each request to the upstream (fake-gcs-server) unless the dice say otherwise;
 then it answers 500 or 503, resets the connection before forwarding, or forwards and resets
 instead of relaying the answer (the write landed, the client never heard). The dice come
-from a seeded generator, so a run makes the same sequence of decisions every time.
+from a seeded generator, so a run makes the same sequence of decisions every time. Set
+`hanging`, and every request is read and then never answered (storage that stopped
+mid-call), until it is cleared or the proxy stops.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class FaultyProxy:
         self.missing_permissions: set[str] = set()
         # 403s answered for missing_permissions, by permission: apart from the dice's counts.
         self.refusals: collections.Counter[str] = collections.Counter()
+        self.hanging = False
+        self._unhung = threading.Event()
         self._dice = random.Random(seed)
         self._lock = threading.Lock()
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -63,8 +67,14 @@ class FaultyProxy:
         return self
 
     def stop(self) -> None:
+        self._unhung.set()
         self._server.shutdown()
         self._server.server_close()
+
+    def hang_while_set(self) -> None:
+        """Hold a request while `hanging` is set (checked every 50 ms), never answering it."""
+        while self.hanging and not self._unhung.wait(0.05):
+            pass
 
     def decide(self) -> str:
         """`forward` or one of FAULTS, drawn from the seeded dice."""
@@ -108,6 +118,10 @@ def _handler_for(proxy: FaultyProxy) -> type[http.server.BaseHTTPRequestHandler]
 
         def _relay(self) -> None:
             body = self._read_body()
+            if proxy.hanging:
+                proxy.hang_while_set()
+                self.close_connection = True
+                return
             decision = proxy.decide()
             if decision in ("500", "503"):
                 message = f'{{"error":{{"code":{decision},"message":"injected fault"}}}}'.encode()

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Iterator, Mapping
 
 # The client (3.17+) otherwise fetches bucket metadata in the background for tracing; the
@@ -35,7 +36,18 @@ class GcsArchive:
 
     Every call has a time budget: the client's default retry can otherwise hold a request
     for 120 s, far beyond Alertmanager's patience (max(group_interval, 10 s) on 0.25).
+
+    create() keeps its budget by the client's own means, in the caller's thread: each
+    attempt waits at most a quarter of it to connect and a quarter for each answer read,
+    and retries start only in its first half, so the last attempt to start ends within the
+    budget, and the check a 403 needs gets what is left. That holds for a GCS (or a path
+    to it) that refuses, resets, errors or stops answering. What no socket timeout bounds
+    is left out of it: a server trickling its answer a byte at a time, a DNS lookup or a
+    token refresh that hangs, and the credential discovery of an instance's first write.
     """
+
+    # create() answers within timeout_seconds by itself: the receiver adds no clock.
+    keeps_its_time_budget = True
 
     def __init__(
         self,
@@ -51,6 +63,7 @@ class GcsArchive:
         # Retries stop being started after the budget; each attempt may take half of it.
         self._retry = DEFAULT_RETRY.with_timeout(timeout_seconds)
         self._attempt_timeout = timeout_seconds / 2
+        self._budget = timeout_seconds
         self._client = client
         self._client_lock = threading.Lock()
         self._connections = connections
@@ -68,19 +81,20 @@ class GcsArchive:
     def create(
         self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str
     ) -> bool:
+        deadline = time.monotonic() + self._budget
         with self._translated("write to"):
             try:
-                self._upload_new(name, body, metadata, content_type)
+                self._upload_new(name, body, metadata, content_type, self._budget)
             except api_exceptions.PreconditionFailed:
                 # 412: a live object holds this name. The name carries the body's sha256 and
                 # only the receiver writes here, so it is this body: our dedup.
                 return False
             except api_exceptions.Forbidden as refusal:
-                return self._confirm_stored_copy(name, body, refusal)
+                return self._confirm_stored_copy(name, body, refusal, deadline)
         return True
 
     def _upload_new(
-        self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str
+        self, name: str, body: bytes, metadata: Mapping[str, str], content_type: str, budget: float
     ) -> None:
         blob = self.bucket.blob(self.prefix + name)
         blob.metadata = dict(metadata)
@@ -90,12 +104,11 @@ class GcsArchive:
             body,
             content_type=content_type,
             if_generation_match=0,
-            retry=self._retry,
-            timeout=self._attempt_timeout,
+            **_within(budget),
         )
 
     def _confirm_stored_copy(
-        self, name: str, body: bytes, refusal: api_exceptions.Forbidden
+        self, name: str, body: bytes, refusal: api_exceptions.Forbidden, deadline: float
     ) -> bool:
         """False if `name` already holds exactly `body`, so a 403 to its create is a duplicate.
 
@@ -107,18 +120,22 @@ class GcsArchive:
         same-name uploads with 403 "does not have storage.objects.delete access"
         (https://github.com/google-github-actions/upload-cloud-storage/issues/388). A 403
         also means a missing create permission, so it is trusted only once the object is
-        seen to hold these bytes (this GET needs storage.objects.get). DeadlineArchive
-        bounds the upload and this check together.
+        seen to hold these bytes (this GET needs storage.objects.get), in what is left of
+        the write's budget.
 
         Raises:
             StorageUnavailable: not a duplicate, or it cannot be told; the reason says which
                 and what to grant or inspect.
         """
         refused = f"GCS refused to create {name} in {self.url} (403: {_gcs_message(refusal)})"
-        try:
-            stored = self.bucket.get_blob(
-                self.prefix + name, retry=self._retry, timeout=self._attempt_timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise StorageUnavailable(
+                f"{refused}, and no time was left to check for a stored copy within "
+                f"{self._budget:g} s"
             )
+        try:
+            stored = self.bucket.get_blob(self.prefix + name, **_within(left))
         except api_exceptions.Forbidden:
             raise StorageUnavailable(
                 f"{refused}, and reading its metadata to check for a stored copy was denied "
@@ -204,6 +221,17 @@ class GcsArchive:
         )
 
 
+def _within(budget: float) -> dict:
+    """The client's retry= and timeout= for one call that must end within budget seconds.
+
+    Connect and each read get a quarter of it, so an attempt is over by half; retries start
+    only in the first half, so the last to start ends by the whole. Sending the body has
+    the read's timeout too, which matters only for bodies larger than the socket buffers.
+    """
+    quarter = budget / 4
+    return {"retry": DEFAULT_RETRY.with_timeout(budget / 2), "timeout": (quarter, quarter)}
+
+
 def _client_with_own_transport(connections: int) -> storage.Client:
     """storage.Client() with a session that reads the environment once, here, not per request.
 
@@ -215,8 +243,8 @@ def _client_with_own_transport(connections: int) -> storage.Client:
     environment after the first GCS call is not (restart to apply it). ~/.netrc, which
     trust_env would also consult, is not: the session authorizes with the credentials.
 
-    Its connection pool holds `connections` (the most writes that run at once: the
-    receiver's DeadlineArchive caps them at 64), so no thread opens a fresh TLS connection
+    Its connection pool holds `connections` (above the most writes that run at once: one
+    per request thread, THREADS, 8 in the Terraform), so no thread opens a fresh TLS connection
     because another's was discarded from a full pool (requests' default keeps 10).
     Credentials, project and endpoint (STORAGE_EMULATOR_HOST included) are found as
     storage.Client() finds them; only the HTTP object it would build lazily is replaced,

@@ -23,7 +23,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from alertarchive.archive import layout, ownership, record
 from alertarchive.archive.notification import NotJsonObject, parse_json_object, summarize
@@ -32,6 +32,9 @@ from alertarchive.browse import timewindow
 from alertarchive.browse.alerts import alerts
 from alertarchive.browse.errors import ArchiveUnavailable, NoSuchObject, UserError, first_line
 from alertarchive.browse.progress import Progress, Silent
+
+if TYPE_CHECKING:
+    from alertarchive.browse.listing_cache import ListingCache
 
 DEFAULT_WORKERS = 16
 _HEX = re.compile(r"[0-9a-f]+")
@@ -114,6 +117,12 @@ class Entry:
     @property
     def alertnames(self) -> tuple[str, ...]:
         return tuple(name for name in self.alertnames_text.split(",") if name)
+
+    @property
+    def alertnames_shown(self) -> str:
+        """The alert names as a list shows them: `A, B`."""
+        text = self.alertnames_text
+        return ", ".join(self.alertnames) if "," in text else text
 
     @property
     def received_stamp(self) -> str:
@@ -389,11 +398,24 @@ class Catalog:
     """Lists, filters and reads one archive, with a thread pool for the slow parts."""
 
     def __init__(
-        self, archive: Archive, workers: int = DEFAULT_WORKERS, progress: Progress | None = None
+        self,
+        archive: Archive,
+        workers: int = DEFAULT_WORKERS,
+        progress: Progress | None = None,
+        listing_cache: ListingCache | None = None,
     ) -> None:
+        """Browse archive.
+
+        Args:
+            archive: where the notifications are.
+            workers: threads for listing and reading (1: none).
+            progress: what shows long reads on a terminal.
+            listing_cache: earlier listings of a local archive to reuse while unchanged.
+        """
         self.archive = archive
         self.workers = workers
         self.progress = progress or Silent()
+        self.listing_cache = listing_cache
         self._bodies: dict[str, bytes] = {}
         # Every entry, listed once for all the short names one command looks up.
         self._everything: list[Entry] | None = None
@@ -425,9 +447,32 @@ class Catalog:
     def _list(self, prefixes: Sequence[str]) -> list[Entry]:
         # A prefix at a time: a year's objects and their metadata are never all held at once.
         listed: list[Entry] = []
+        if self.listing_cache is not None:
+            for prefix in prefixes:
+                listed.extend(self._list_kept(prefix, self.listing_cache))
+            return listed
         for stored in self._map(self._list_prefix, prefixes):
             listed.extend(self._receivers_entries(stored))
         return listed
+
+    def _list_kept(self, prefix: str, cache: ListingCache) -> list[Entry]:
+        """A prefix's entries as listed before, if nothing in it changed; else listed, kept."""
+        signature = getattr(self.archive, "listing_signature", None)
+        try:
+            now = signature(prefix) if signature else None
+        except (ValueError, OSError):
+            now = None  # listed below, where what is wrong becomes a Notice
+        if now is None:
+            return self._receivers_entries(self._list_prefix(prefix))
+        kept = cache.get(prefix, now)
+        if kept is not None:
+            entries, notices = kept
+            self.notices.extend(notices)
+            return entries
+        before = len(self.notices)
+        entries = self._receivers_entries(self._list_prefix(prefix))
+        cache.put(prefix, now, entries, self.notices[before:])
+        return entries
 
     def _list_prefix(self, prefix: str) -> list[StoredObject]:
         try:

@@ -104,7 +104,7 @@ class Terminal:
             for row in rows
         ]
         widths = [
-            max([width(header), *(width(row[index]) for row in cells)])
+            max([width(header), *(_width(row[index]) for row in cells)])
             for index, header in enumerate(headers)
         ]
         lines = [self.bold(_join(headers, widths))]
@@ -114,6 +114,23 @@ class Terminal:
         return lines
 
 
+def echo_lines(lines: Sequence[str]) -> None:
+    """Print lines, a thousand per write (a year's `list` is 100,000 of them)."""
+    for start in range(0, len(lines), _LINES_PER_WRITE):
+        click.echo("\n".join(lines[start : start + _LINES_PER_WRITE]))
+
+
+_LINES_PER_WRITE = 1000
+
+
+def _width(text: str) -> int:
+    # width() inlined for the ASCII cells of a long table: a call per cell costs more.
+    return len(text) if text.isascii() else width(text)
+
+
 def _join(cells: Sequence[str], widths: Sequence[int]) -> str:
-    padded = [cell + " " * (size - width(cell)) for cell, size in zip(cells, widths, strict=True)]
+    padded = [
+        cell + " " * (size - (len(cell) if cell.isascii() else width(cell)))
+        for cell, size in zip(cells, widths, strict=True)
+    ]
     return "  ".join(padded).rstrip()

@@ -18,7 +18,7 @@ from alertarchive.archive.safetext import printable
 from alertarchive.browse import catalog, history, quiet, recorded, why
 from alertarchive.browse.alerts import Alert, alerts
 from alertarchive.browse.catalog import Entry, Notice
-from alertarchive.browse.display import Terminal, counted
+from alertarchive.browse.display import Terminal, counted, echo_lines
 from alertarchive.browse.episodes import AlertHistory, row_labels, shared_by_name, split_labels
 from alertarchive.browse.stats import Stats
 
@@ -50,7 +50,7 @@ def print_entries(terminal: Terminal, entries: Sequence[Entry], quarantined: boo
         row = [
             terminal.time(entry.received_at),
             entry.status or "-",
-            ", ".join(entry.alertnames) or "-",
+            entry.alertnames_shown or "-",
             "" if entry.alert_count is None else str(entry.alert_count),
             entry.receiver or "-",
             entry.source,
@@ -60,8 +60,7 @@ def print_entries(terminal: Terminal, entries: Sequence[Entry], quarantined: boo
             row.append(entry.validation_errors[0] if entry.validation_errors else "")
         rows.append(row)
     statuses = ["quarantined" if quarantined else entry.status for entry in entries]
-    for line in terminal.table(headers, rows, limits, statuses):
-        click.echo(line)
+    echo_lines(terminal.table(headers, rows, limits, statuses))
 
 
 def print_notification(

@@ -23,6 +23,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from alertarchive.archive.storage import NotFound, StorageUnavailable, StoredObject, local_metadata
 from alertarchive.archive.storage.folder_flush import FolderFlushes, fsync_directory
@@ -199,14 +200,56 @@ class LocalArchive:
             for file_name in sorted(files):
                 if file_name.startswith(".") or file_name.endswith(METADATA_SUFFIX):
                     continue
-                path = pathlib.Path(directory, file_name)
-                name = os.path.join(directory, file_name)[root_length:].replace(os.sep, "/")
+                path = os.path.join(directory, file_name)  # a str: a Path per object costs
+                name = path[root_length:].replace(os.sep, "/")
                 if name.startswith(prefix):
                     try:
                         described = self._stored_object(path, name)
                     except FileNotFoundError:
                         continue  # removed since the walk, or a symlink to nothing
                     yield described
+
+    def listing_signature(self, prefix: str) -> list[list[Any]]:
+        """What objects(prefix) depends on, cheaply: each folder and file with its stat.
+
+        Name, size, inode, mtime and ctime (which changes with any write, link, rename or
+        extended attribute) of everything under the prefix, metadata sidecars included: equal
+        signatures mean objects(prefix) would describe the same objects the same way. One
+        stat per file, no file opened: what lets a reader reuse an earlier listing.
+
+        Raises:
+            ValueError: the prefix leads outside the root (as objects() would refuse it).
+        """
+        folder = prefix.rpartition("/")[0]
+        base = self._real_path(folder) if folder else self._real_root
+        signature: list[list[Any]] = []
+        pending = [base]
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(directory) as listed:
+                    found = sorted(listed, key=lambda entry: entry.name)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for entry in found:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    status = entry.stat()
+                except OSError:
+                    status = entry.stat(follow_symlinks=False)  # a symlink to nothing
+                signature.append(
+                    [
+                        entry.path[len(base) :],
+                        status.st_size,
+                        status.st_ino,
+                        status.st_mtime_ns,
+                        status.st_ctime_ns,
+                    ]
+                )
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+        return signature
 
     def list_folders(self, prefix: str) -> list[str]:
         base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
@@ -259,10 +302,10 @@ class LocalArchive:
             raise NotFound(f"no object {name!r} in {self.url}")
         return self._stored_object(path, name)
 
-    def _stored_object(self, path: pathlib.Path, name: str) -> StoredObject:
+    def _stored_object(self, path: str | pathlib.Path, name: str) -> StoredObject:
         """The file at path as listings describe it, with its metadata in either form."""
         metadata = local_metadata.read(os.fspath(path))
-        return StoredObject(name=name, size=path.stat().st_size, metadata=metadata)
+        return StoredObject(name=name, size=os.stat(path).st_size, metadata=metadata)
 
     def _path(self, name: str) -> pathlib.Path:
         return pathlib.Path(self._real_path(name))

@@ -130,24 +130,27 @@ def _scale_targets(results: dict) -> list[dict]:
             if at is None:
                 continue
             seconds, mib = CLI_TARGETS[command], CLI_TARGET_MIB
+            first, again = at["first"], at["again"]
             found.append(
                 {
-                    "target": f"`{command}` over 100,000 local notifications",
+                    "target": f"`{command}` over 100,000 local notifications, first run",
                     "wanted": f"<= {seconds:g} s, <= {mib} MiB peak RSS",
-                    "measured": f"{at['seconds']:.2f} s, {at['peak_mib']:.0f} MiB",
-                    "met": at["seconds"] <= seconds and at["peak_mib"] <= mib,
+                    "measured": f"{first['seconds']:.2f} s, {first['peak_mib']:.0f} MiB "
+                    f"(run again: {again['seconds']:.2f} s, {again['peak_mib']:.0f} MiB)",
+                    "met": first["seconds"] <= seconds and first["peak_mib"] <= mib,
                 }
             )
             if len(rows) < 2:
                 continue
-            smallest, largest = rows[min(rows, key=int)], rows[max(rows, key=int)]
+            smallest = rows[min(rows, key=int)]["first"]
+            largest = rows[max(rows, key=int)]["first"]
             growth = largest["ms_per_1000"] / smallest["ms_per_1000"]
             found.append(
                 {
                     "target": f"`{command}` cost per notification, {_sizes(rows)}",
                     "wanted": f"flat (per 1,000 at the largest <= {CLI_FLAT_RATIO} x the smallest)",
                     "measured": f"{growth:.2f} x ("
-                    + ", ".join(f"{row['ms_per_1000']:.0f}" for row in rows.values())
+                    + ", ".join(f"{row['first']['ms_per_1000']:.0f}" for row in rows.values())
                     + " ms)",
                     "met": growth <= CLI_FLAT_RATIO,
                 }

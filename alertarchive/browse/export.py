@@ -103,18 +103,20 @@ def write_csv(
         stream: where to write.
         escaped: show control characters escaped (for a terminal) instead of exact.
     """
-    writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(columns)
     count = 0
     for row in rows:
-        cells = {key: _cell(row.get(key)) for key in columns}
-        writer.writerow({key: printable(cell) for key, cell in cells.items()} if escaped else cells)
+        cells = [_cell(row.get(key)) for key in columns]
+        writer.writerow([printable(cell) for cell in cells] if escaped else cells)
         count += 1
     return count
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, list):
+    if type(value) is str:
+        text = value
+    elif isinstance(value, list):
         text = ",".join(str(item) for item in value)
     elif isinstance(value, dict):
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)

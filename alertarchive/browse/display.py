@@ -8,8 +8,9 @@ terminal.
 from __future__ import annotations
 
 import datetime
+import itertools
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import click
 
@@ -83,7 +84,7 @@ class Terminal:
     def table(
         self,
         headers: Sequence[str],
-        rows: Sequence[Sequence[str]],
+        rows: Iterable[Sequence[str]],
         limits: Sequence[int | None] | None = None,
         statuses: Sequence[str] | None = None,
     ) -> list[str]:
@@ -95,6 +96,16 @@ class Terminal:
             limits: maximum columns per column (None: no limit).
             statuses: per row, the status whose colour the row takes.
         """
+        return list(self.table_lines(headers, rows, limits, statuses))
+
+    def table_lines(
+        self,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[str]],
+        limits: Sequence[int | None] | None = None,
+        statuses: Sequence[str] | None = None,
+    ) -> Iterator[str]:
+        """table()'s lines one at a time: only the cleaned cells are held, not the lines too."""
         limits = limits or [None] * len(headers)
         cells = [
             [
@@ -107,17 +118,17 @@ class Terminal:
             max([width(header), *(_width(row[index]) for row in cells)])
             for index, header in enumerate(headers)
         ]
-        lines = [self.bold(_join(headers, widths))]
+        yield self.bold(_join(headers, widths))
         for index, row in enumerate(cells):
             line = _join(row, widths)
-            lines.append(self.status(line, statuses[index]) if statuses else line)
-        return lines
+            yield self.status(line, statuses[index]) if statuses else line
 
 
-def echo_lines(lines: Sequence[str]) -> None:
+def echo_lines(lines: Iterable[str]) -> None:
     """Print lines, a thousand per write (a year's `list` is 100,000 of them)."""
-    for start in range(0, len(lines), _LINES_PER_WRITE):
-        click.echo("\n".join(lines[start : start + _LINES_PER_WRITE]))
+    pending = iter(lines)
+    while chunk := list(itertools.islice(pending, _LINES_PER_WRITE)):
+        click.echo("\n".join(chunk))
 
 
 _LINES_PER_WRITE = 1000

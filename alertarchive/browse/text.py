@@ -45,22 +45,24 @@ def print_entries(terminal: Terminal, entries: Sequence[Entry], quarantined: boo
     if quarantined:
         headers.append("PROBLEM")
         limits.append(70)
-    rows = []
-    for entry in entries:
-        row = [
-            terminal.time(entry.received_at),
-            entry.status or "-",
-            entry.alertnames_shown or "-",
-            "" if entry.alert_count is None else str(entry.alert_count),
-            entry.receiver or "-",
-            entry.source,
-            entry.short_id,
-        ]
-        if quarantined:
-            row.append(entry.validation_errors[0] if entry.validation_errors else "")
-        rows.append(row)
     statuses = ["quarantined" if quarantined else entry.status for entry in entries]
-    echo_lines(terminal.table(headers, rows, limits, statuses))
+    rows = (_entry_row(terminal, entry, quarantined) for entry in entries)
+    echo_lines(terminal.table_lines(headers, rows, limits, statuses))
+
+
+def _entry_row(terminal: Terminal, entry: Entry, quarantined: bool) -> list[str]:
+    row = [
+        terminal.time(entry.received_at),
+        entry.status or "-",
+        entry.alertnames_shown or "-",
+        "" if entry.alert_count is None else str(entry.alert_count),
+        entry.receiver or "-",
+        entry.source,
+        entry.short_id,
+    ]
+    if quarantined:
+        row.append(entry.validation_errors[0] if entry.validation_errors else "")
+    return row
 
 
 def print_notification(

@@ -41,12 +41,17 @@ RECEIVERS = ["team-a", "team-b", "team\\.db", "oncall"]
 SEVERITIES = ["critical", "warning", "info"]
 
 
-def _bodies(count: int):
-    """(received_at, body) pairs spread over the week: 200 alerts firing and resolving."""
-    step = (END - START) / count
+def _bodies(
+    count: int,
+    start: datetime.datetime = START,
+    end: datetime.datetime = END,
+    series: int = 200,
+):
+    """(received_at, body) pairs spread over the window: `series` alerts firing and resolving."""
+    step = (end - start) / count
     for index in range(count):
-        received_at = START + step * index + datetime.timedelta(seconds=1)
-        fingerprint_index = index % 200
+        received_at = start + step * index + datetime.timedelta(seconds=1)
+        fingerprint_index = index % series
         labels = {
             "alertname": ALERTNAMES[fingerprint_index % len(ALERTNAMES)],
             "severity": SEVERITIES[fingerprint_index % len(SEVERITIES)],

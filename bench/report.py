@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from statistics import median
+
 # Growth in PSS between 1,000 and 10,000 requests that still counts as flat.
 FLAT_MIB = 5.0
 MEMORY_TARGET_MIB = 80.0
@@ -195,6 +197,7 @@ def markdown(results: dict) -> str:
         ("memory", _memory),
         ("cli", _cli),
         ("cli_scale", _cli_scale),
+        ("gcs_scale", _gcs_scale),
     ):
         if section in results:
             lines += ["", *render(results[section], meta)]
@@ -356,6 +359,25 @@ def _cli_scale(figures: dict, meta: dict) -> list[str]:
         "",
         *table(figures["commands"]),
     ]
+
+
+def _gcs_scale(figures: dict, meta: dict) -> list[str]:
+    seconds = figures["seconds"]
+    workers = list(seconds["list"])
+    lines = [
+        f"## The CLI over a gs:// bucket of {figures['objects']:,} notifications "
+        "(bench/gcs_scale.py, fake-gcs-server's filesystem backend)",
+        "",
+        "Seconds per whole CLI process, by the catalog's worker count; `stats` with an empty "
+        "body cache (every body downloaded) and again with it warm (only the listing).",
+        "",
+        "| workers | list --json | stats, empty cache | stats, warm cache |",
+        "|---:|---:|---:|---:|",
+    ]
+    for count in workers:
+        cells = [median(seconds[cell][count]) for cell in ("list", "stats_cold", "stats_warm")]
+        lines.append(f"| {count} | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
+    return lines
 
 
 def _flatten(figures: dict, prefix: str = ""):

@@ -49,7 +49,10 @@ SECTIONS = (
     "memory",
     "cli",
     "cli_scale",
+    "gcs_scale",
 )
+# Catalog worker counts the gs:// scale section compares (bench/gcs_scale.py measures more).
+GCS_SCALE_WORKERS = "1,4,16,64"
 # Invalid bodies of this size, each against a valid body of the same size.
 SCHEMA_COST_BYTES = 1024 * 1024
 # The breakdown's cells, and how many times each server runs in each (median of the ratios).
@@ -65,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--full",
         action="store_true",
-        help="the CLI at 300,000 notifications too (~15 more minutes)",
+        help="the CLI at 300,000 local and 100,000 gs:// notifications (~45 more minutes)",
     )
     parser.add_argument("--seconds", type=float, help="duration of each load cell")
     parser.add_argument("--cold-runs", type=int, help="cold starts per server (median)")
@@ -113,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             "memory": lambda: memory(workdir, templates, fake.url, args.threads),
             "cli": cli,
             "cli_scale": lambda: cli_scale(args.full, 1 if args.quick else 3),
+            "gcs_scale": lambda: gcs_scale(args.quick, args.full),
         }
         for section in SECTIONS:
             if section in only:
@@ -407,6 +411,18 @@ def cli_scale(full: bool, runs: int) -> dict:
 
     sizes = [10_000, 100_000, 300_000] if full else [10_000, 100_000]
     return {"runs": runs, "commands": scale.measure(sizes, runs)}
+
+
+def gcs_scale(quick: bool, full: bool) -> dict:
+    """bench/gcs_scale.py: the CLI over a gs:// bucket of 10,000 (100,000: --full; 2,000: --quick).
+
+    At 100,000 one `stats` with an empty cache downloads for minutes from the emulator: the
+    100,000-object figures come from `bench/gcs_scale.py` alone (bench/results/gcs_scale-*.json).
+    """
+    from bench import gcs_scale as scale
+
+    objects = 100_000 if full else 2_000 if quick else 10_000
+    return scale.main(["--objects", str(objects), "--runs", "1", "--workers", GCS_SCALE_WORKERS])
 
 
 def _on_server_core(action):

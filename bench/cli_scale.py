@@ -120,17 +120,37 @@ def commands(root: pathlib.Path, scratch: pathlib.Path) -> dict[str, list[str]]:
     }
 
 
+# Linux keeps a process's peak RSS across exec, and a forked child starts from its parent's: a
+# CLI started straight from this (large) process would report at least this process's RSS. A
+# small launcher forks it instead and reports the child's own peak.
+_LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as report:
+    report.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss} {seconds}")
+"""
+
+
 def run_once(argv: list[str], cache_home: pathlib.Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one whole CLI process, output discarded."""
     env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, cwd=REPO, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    report = cache_home.parent / "launcher-report"
+    subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, str(report), *argv],
+        stdout=subprocess.DEVNULL,
+        cwd=REPO,
+        env=env,
+        check=True,
+    )
+    code, peak_kib, seconds = report.read_text().split()
+    if code != "0":
+        raise RuntimeError(f"{' '.join(argv)} exited {code}")
+    return float(seconds), int(peak_kib) / 1024
 
 
 # A first run over the archive (empty cache: every object's metadata read, the listings

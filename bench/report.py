@@ -20,6 +20,43 @@ CLI_TARGET_MIB = 150
 CLI_FLAT_RATIO = 1.3
 
 
+# Why a target is missed, from what the benches and profiles measured: shown beside a miss.
+WHY_MISSED = {
+    "throughput, 10 alerts, the receiver with no storage": (
+        "the receiver's own work (reading, hashing, parsing and validating the body, the log "
+        "line) is ~145 µs of CPU over hello's ~340 µs per request when served; 0.7x would "
+        "leave ~110 µs for all of it"
+    ),
+    "throughput, 10 alerts, local durable write": (
+        "each 2xx waits for the body's fsync and a folder fsync shared with concurrent writers "
+        "on this VM's disk: the breakdown's same server without fsync is the ceiling"
+    ),
+    "cold start, gcs backend": (
+        "the first upload needs google-cloud-storage's stack (google.auth, requests, "
+        "cryptography through google.oauth2): ~160 ms of imports, none of them ours to defer"
+    ),
+    "CPU per GCS upload": (
+        "what remains is google-cloud-storage's own upload path above the session (Blob, "
+        "checksums, the retry wrapper)"
+    ),
+    "`list` over 100,000": (
+        "a first run reads each object's metadata (an xattr or a sidecar) and stats every file "
+        "for the listing cache; run again, the listings are reused"
+    ),
+    "`stats` over 100,000": (
+        "each body is read and parsed once (orjson) and its alerts walked: 50-70 µs per "
+        "notification in CPython on this machine, 5-7 s per 100,000 before the listing "
+        "(DuckDB over the same files: 11.8 s per 10,000)"
+    ),
+    "`report` over 100,000": "as for stats, plus each alert's timeline and the page",
+    "`export` over 100,000": "as for stats, plus a CSV row per alert (200,000)",
+}
+
+
+def why_missed(target: str) -> str:
+    return next((why for prefix, why in WHY_MISSED.items() if target.startswith(prefix)), "")
+
+
 def _cell(results: dict, server: str, alerts: int, connections: int) -> dict:
     return next(
         row
@@ -35,26 +72,27 @@ def targets(results: dict) -> list[dict]:
     def check(name: str, wanted: str, measured: str, met: bool) -> None:
         found.append({"target": name, "wanted": wanted, "measured": measured, "met": met})
 
-    if "throughput" in results:
-        row = _cell(results, "local", 10, 16)
-        check(
-            "throughput, 10 alerts, local durable write, 16 connections",
-            f">= {LOCAL_DURABLE_RATIO} x hello",
-            f"{row['ratio']:.2f} x ({row['rps']:.0f}/s)",
-            row["ratio"] >= LOCAL_DURABLE_RATIO,
-        )
-    no_storage = [
-        row
-        for row in results.get("breakdown", [])
-        if (row["server"], row["alerts"]) == ("without-storage", 10)
-    ]
-    if no_storage:
-        check(
-            "throughput, 10 alerts, the receiver with no storage, 16 connections",
-            f">= {NO_STORAGE_RATIO} x hello",
-            f"{no_storage[0]['ratio']:.2f} x ({no_storage[0]['rps']:.0f}/s)",
-            no_storage[0]["ratio"] >= NO_STORAGE_RATIO,
-        )
+    # From the breakdown: each server's median, over its rounds, of its ratio to that round's
+    # hello (one throughput cell is a single 5 s sample).
+    for server, name, floor in (
+        ("local", "local durable write", LOCAL_DURABLE_RATIO),
+        ("without-storage", "the receiver with no storage", NO_STORAGE_RATIO),
+    ):
+        rows = [
+            row
+            for row in results.get("breakdown", [])
+            if (row["server"], row["alerts"]) == (server, 10)
+        ]
+        if rows:
+            row = rows[0]
+            check(
+                f"throughput, 10 alerts, {name}, 16 connections",
+                f">= {floor} x hello",
+                f"{row['ratio']:.3f} x ({row['rps']:.0f}/s; rounds "
+                + ", ".join(f"{ratio:.2f}" for ratio in row["ratios"])
+                + ")",
+                row["ratio"] >= floor,
+            )
     if "throughput" in results:
         row = _cell(results, "local", 1000, 16)
         check(
@@ -179,11 +217,11 @@ def markdown(results: dict) -> str:
         "",
         "## Targets",
         "",
-        "| target | wanted | measured | met |",
-        "|---|---|---|---|",
+        "| target | wanted | measured | met | why not |",
+        "|---|---|---|---|---|",
         *(
             f"| {t['target']} | {t['wanted']} | {t['measured']} "
-            f"| {'yes' if t['met'] else '**no**'} |"
+            f"| {'yes' if t['met'] else '**no**'} | {'' if t['met'] else why_missed(t['target'])} |"
             for t in results["targets"]
         ),
     ]

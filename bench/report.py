@@ -393,7 +393,8 @@ def _cli_scale(figures: dict, meta: dict) -> list[str]:
         f"## The CLI at a year's scale: local archives, whole processes (bench/cli_scale.py, "
         f"median of {figures['runs']})",
         "",
-        "Wall seconds / peak RSS MiB / ms per 1,000 notifications, for each archive size.",
+        "Wall seconds and peak RSS of each whole process: a first run (empty cache), then the "
+        "same command again (the listings reused).",
         "",
         *table(figures["commands"]),
     ]

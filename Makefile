@@ -30,8 +30,9 @@ run: $(BIN)/.installed
 demo: $(BIN)/.installed system-packages
 	$(BIN)/python scripts/demo.py
 
-## Receiver vs hello-world functions-framework: throughput, cold start, stages, memory, CLI.
-## ~6 min; BENCH_ARGS="--quick" for ~3 min, BENCH_ARGS="--only throughput" for one section.
+## Receiver vs hello-world functions-framework: throughput, cold start, stages, memory, GCS CPU,
+## validation cost, the CLI at 10k/100k notifications and over gs://. ~16 min; BENCH_ARGS="--quick"
+## for shorter cells, "--full" for 300k/100k-object archives, "--only throughput" for one section.
 bench: $(BIN)/.installed system-packages
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime
+import errno
 import json
 import os
 import pathlib
@@ -12,7 +15,7 @@ import sys
 import pytest
 
 from alertarchive.archive.storage.local import LocalArchive
-from alertarchive.browse.catalog import IGNORED, Catalog
+from alertarchive.browse.catalog import IGNORED, UNREADABLE, Catalog, Entry
 from alertarchive.browse.listing_cache import ListingCache
 from alertarchive.browse.timewindow import Window
 from tests.support.archives import ArchiveWriter, alert, notification
@@ -147,3 +150,51 @@ def test_the_cli_keeps_listings_in_the_xdg_cache_and_no_cache_skips_it(archive, 
     assert list((cache / "alertarchive" / "listings").rglob("*.json"))
     assert bypassed.stdout == kept.stdout == reused.stdout
     assert len(bypassed.stdout.splitlines()) == 10  # header and nine notifications
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("received_at", "2026-11-01T00:20:00"),  # no zone: cannot be compared with the window
+        ("sha256", None),
+        ("size", "601"),
+        ("quarantined", 0),
+        ("validation_errors", [1]),
+    ],
+)
+def test_a_kept_row_of_another_type_is_a_miss_not_an_error(archive, tmp_path, field, value):
+    first, _, _ = _listing(archive, tmp_path / "cache")
+    index = [f.name for f in dataclasses.fields(Entry)].index(field)
+    for path in (tmp_path / "cache").rglob("*.json"):
+        kept = json.loads(path.read_bytes())
+        kept["entries"][0][index] = value
+        path.write_text(json.dumps(kept))
+
+    again, _, read = _listing(archive, tmp_path / "cache")
+
+    assert again == first
+    assert read == 9
+
+
+def test_a_partition_with_an_unreadable_object_is_listed_afresh_next_time(archive, tmp_path):
+    entries, _, _ = _listing(archive, tmp_path / "cache")
+    victim = archive / entries[0].name
+    # Without metadata, its entry is rebuilt from the body; the body read fails once (EIO).
+    with contextlib.suppress(OSError):
+        os.removexattr(victim, "user.alertarchive.metadata")
+    pathlib.Path(f"{victim}.meta").unlink(missing_ok=True)
+
+    class FailingOnce(LocalArchive):
+        def read(self, name):
+            if name == entries[0].name:
+                raise OSError(errno.EIO, "Input/output error")
+            return super().read(name)
+
+    cache = ListingCache(tmp_path / "cache", str(archive))
+    failing = Catalog(FailingOnce(archive), workers=1, listing_cache=cache)
+    assert entries[0].name not in {entry.name for entry in failing.entries(SPAN)}
+    assert [notice.kind for notice in failing.notices] == [UNREADABLE]
+
+    healed, _, _ = _listing(archive, tmp_path / "cache")
+
+    assert entries[0].name in {entry.name for entry in healed}

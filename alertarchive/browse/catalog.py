@@ -471,7 +471,11 @@ class Catalog:
             return entries
         before = len(self.notices)
         entries = self._receivers_entries(self._list_prefix(prefix))
-        cache.put(prefix, now, entries, self.notices[before:])
+        notices = self.notices[before:]
+        # What could not be read may be readable next time (EIO, permissions being fixed):
+        # such a listing is not kept, so it is never repeated from the cache.
+        if not any(notice.kind == UNREADABLE for notice in notices):
+            cache.put(prefix, now, entries, notices)
         return entries
 
     def _list_prefix(self, prefix: str) -> list[StoredObject]:

@@ -10,7 +10,10 @@ so anything written, linked, renamed, removed or given other metadata makes it l
 
 - Keyed by the archive's real path and the partition; one JSON file per partition, written
   to a temporary file and renamed into place (concurrent CLIs see a whole file or none).
-- Best effort: a file that cannot be read, parsed or written is a miss, never an error.
+- Best effort: a file that cannot be read, parsed or written, or holds a field of another type,
+  is a miss, never an error. It is trusted as the user's own files are (it is not checked
+  against the archive: that would be the listing it saves).
+- A partition where something could not be read is not kept (the error may pass).
 - About 300 bytes per notification; `--no-cache` neither reads nor writes it.
 """
 
@@ -75,7 +78,7 @@ class ListingCache:
             if (kept["format"], kept["prefix"], kept["signature"]) != now:
                 return None
             entries = [_entry(row) for row in kept["entries"]]
-            notices = [Notice(*row) for row in kept["notices"]]
+            notices = [_notice(row) for row in kept["notices"]]
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
         return entries, notices
@@ -123,10 +126,36 @@ def _row(entry: Entry) -> list[Any]:
 
 
 def _entry(row: list[Any]) -> Entry:
-    if len(row) != len(_FIELDS):
+    """An entry from a kept row, every field of the type Entry holds (else ValueError)."""
+    if len(row) != len(_FIELDS) or not all(map(_of_type, row, _TYPES)):
         raise ValueError("a listing of another shape")
-    row[_RECEIVED_AT] = datetime.datetime.fromisoformat(row[_RECEIVED_AT])
+    received_at = datetime.datetime.fromisoformat(row[_RECEIVED_AT])
+    if received_at.tzinfo is None or not all(type(error) is str for error in row[_ERRORS]):
+        raise ValueError("a listing of another shape")
+    row[_RECEIVED_AT] = received_at
     row[_ERRORS] = tuple(row[_ERRORS])
     for index in _TEXT_FIELDS:
         row[index] = sys.intern(row[index])
     return Entry(*row)
+
+
+def _notice(row: list[Any]) -> Notice:
+    if len(row) != 3 or not all(type(field) is str for field in row):
+        raise ValueError("a notice of another shape")
+    return Notice(*row)
+
+
+def _of_type(value: Any, wanted: tuple[type, ...]) -> bool:
+    return type(value) in wanted
+
+
+# Each kept field's JSON type, in Entry's order (received_at as ISO text, errors as a list).
+_TYPES = tuple(
+    {
+        "size": (int,),
+        "alert_count": (int, type(None)),
+        "quarantined": (bool,),
+        "validation_errors": (list,),
+    }.get(name, (str,))
+    for name in _FIELDS
+)

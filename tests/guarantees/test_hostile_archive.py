@@ -9,10 +9,14 @@ escapes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -318,3 +322,46 @@ def test_a_body_that_cannot_be_read_is_reported_and_the_others_are_counted(
         assert "outside the archive root" in result.stderr
     assert json.loads(figures.stdout)["notifications"] == 2
     assert [row["alertname"] for row in ndjson(alerts)] == ["Mine1"]
+
+
+def _cli_within(seconds: float, url: str, *args: str) -> subprocess.CompletedProcess:
+    """The CLI as a process, failing the test (not hanging it) if it takes longer."""
+    return subprocess.run(
+        [sys.executable, "-m", "alertarchive", "--archive", url, "--utc", *args],
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+    )
+
+
+def test_a_fifo_under_a_receiver_name_blocks_no_command(two_notifications):
+    partition = two_notifications.names[1].rsplit("/", 1)[0]
+    planted = f"{partition}/firing-Planted-{'b' * 64}.json"
+    os.mkfifo(two_notifications.root / planted)  # no writer will ever come
+
+    for command in (["list"], ["stats", "--json"], ["export", "--alerts"]):
+        result = _cli_within(60, two_notifications.url, *command, "--since", "3h")
+
+        assert result.returncode == 0, result.stderr
+        assert planted in result.stderr
+
+
+def test_a_fifo_or_device_as_a_sidecar_blocks_no_command(two_notifications):
+    first, second = (two_notifications.root / name for name in two_notifications.names)
+    for body, planted in ((first, None), (second, "/dev/zero")):
+        metadata_sidecar = sidecar(body)
+        with contextlib.suppress(OSError):
+            os.removexattr(body, "user.alertarchive.metadata")
+        metadata_sidecar.unlink(missing_ok=True)
+        if planted is None:
+            os.mkfifo(metadata_sidecar)
+        else:
+            metadata_sidecar.symlink_to(planted)
+
+    result = _cli_within(60, two_notifications.url, "list", "--json", "--since", "3h")
+
+    assert result.returncode == 0, result.stderr
+    # Both are read from their bodies, as any object without usable metadata is.
+    assert sorted(json.loads(line)["name"] for line in result.stdout.splitlines()) == sorted(
+        two_notifications.names
+    )

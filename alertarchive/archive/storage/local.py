@@ -290,11 +290,12 @@ class LocalArchive:
                 self._readable_folders.clear()
             self._readable_folders.add(folder)
         try:
-            return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            descriptor = os.open(path, _READ_FLAGS | os.O_NOFOLLOW)
         except OSError as error:
             if error.errno != errno.ELOOP:
                 raise
-        return os.open(self._real_path(name), os.O_RDONLY)  # where the symlink leads
+            descriptor = os.open(self._real_path(name), _READ_FLAGS)  # where the symlink leads
+        return _regular_file(descriptor, name)
 
     def stat(self, name: str) -> StoredObject:
         path = self._path(name)
@@ -369,6 +370,22 @@ def _link(source: str, path: str) -> bool:
     except FileExistsError:
         return False
     return True
+
+
+# O_NONBLOCK: a FIFO dropped into a partition would otherwise block the open until a writer
+# came; a regular file reads the same with it.
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK
+
+
+def _regular_file(descriptor: int, name: str) -> int:
+    """The descriptor if it is a regular file's; else it is closed and OSError raised."""
+    mode = os.fstat(descriptor).st_mode
+    if stat.S_ISREG(mode):
+        return descriptor
+    os.close(descriptor)
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
+    raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", name)
 
 
 def _unlink_if_present(path: str) -> None:

@@ -14,11 +14,14 @@ from __future__ import annotations
 import errno
 import json
 import os
+import stat
 from typing import Any
 
 import orjson
 
 ATTRIBUTE = "user.alertarchive.metadata"
+# Far above any metadata the receiver writes (each value is bounded: record.MAX_VALUE_BYTES).
+MAX_SIDECAR_BYTES = 1024 * 1024
 SIDECAR_SUFFIX = ".meta"
 # The filesystem has no user xattrs (tmpfs before Linux 6.6, some NFS and FUSE mounts).
 _UNSUPPORTED = {errno.ENOTSUP, errno.EOPNOTSUPP}
@@ -56,16 +59,15 @@ def read(path: str) -> dict[str, Any]:
     Missing, unreadable or not JSON: readers rebuild what they need from the body (and
     check the shape of what does parse: catalog and ownership).
     """
+    encoded: bytes | None
     try:
         encoded = os.getxattr(path, ATTRIBUTE)
     except OSError as error:
         if error.errno not in _ABSENT:
             return {}
-        try:
-            with open(path + SIDECAR_SUFFIX, "rb") as sidecar:
-                encoded = sidecar.read()
-        except OSError:
-            return {}
+        encoded = _sidecar(path + SIDECAR_SUFFIX)
+    if encoded is None:
+        return {}
     try:
         return orjson.loads(encoded)  # a year's listing parses 100,000 of these
     except ValueError:
@@ -74,6 +76,23 @@ def read(path: str) -> dict[str, Any]:
         return json.loads(encoded)  # what orjson refuses and json takes (a lone surrogate)
     except ValueError:
         return {}
+
+
+def _sidecar(path: str) -> bytes | None:
+    """A sidecar's bytes; None if missing, unreadable, not a regular file or far too large.
+
+    Someone else's file can sit under a sidecar's name: a FIFO would block the open, a
+    symlink to /dev/zero would never end.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as sidecar:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_SIDECAR_BYTES:
+            return None
+        return sidecar.read(MAX_SIDECAR_BYTES + 1)
 
 
 def present(path: str) -> bool:

@@ -160,7 +160,7 @@ class LocalArchive:
 
     def _refuse_outside(self, folder: str) -> None:
         real = os.path.realpath(folder)
-        if real != self._real_root and not real.startswith(self._inside_root):
+        if not self._is_inside(real):
             raise StorageUnavailable(
                 f"cannot write {self.root}: {folder} leads outside it (to {real}); "
                 "archive folders must not be symlinks out of the archive"
@@ -283,9 +283,7 @@ class LocalArchive:
         path = os.path.normpath(os.path.join(self._real_root, name))
         folder = os.path.dirname(path)
         if folder not in self._readable_folders:
-            real = os.path.realpath(folder)
-            if real != self._real_root and not real.startswith(self._inside_root):
-                raise ValueError(f"{name} leads outside the archive root (to {real}); not read")
+            self._resolved_inside(folder, name)
             if len(self._readable_folders) >= _MAX_CHECKED_FOLDERS:
                 self._readable_folders.clear()
             self._readable_folders.add(folder)
@@ -322,10 +320,18 @@ class LocalArchive:
         return path
 
     def _real_path(self, name: str) -> str:
-        path = os.path.realpath(os.path.join(self._real_root, name))
-        if path != self._real_root and not path.startswith(self._inside_root):
-            raise ValueError(f"{name} leads outside the archive root (to {path}); not read")
-        return path
+        return self._resolved_inside(os.path.join(self._real_root, name), name)
+
+    def _resolved_inside(self, path: str, name: str) -> str:
+        """path resolved; ValueError (naming `name`) if that leads outside the root."""
+        real = os.path.realpath(path)
+        if not self._is_inside(real):
+            raise ValueError(f"{name} leads outside the archive root (to {real}); not read")
+        return real
+
+    def _is_inside(self, real: str) -> bool:
+        """Whether a resolved path is the root or below it."""
+        return real == self._real_root or real.startswith(self._inside_root)
 
     def _stage(self, data: bytes, metadata: bytes | None = None) -> tuple[str, bool]:
         """A file under .tmp/ holding data, flushed to disk: its path, and if it holds metadata.

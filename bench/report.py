@@ -65,12 +65,17 @@ def _cell(results: dict, server: str, alerts: int, connections: int) -> dict:
     )
 
 
+def _target(name: str, wanted: str, measured: str, met: bool) -> dict:
+    """One row of the Targets table."""
+    return {"target": name, "wanted": wanted, "measured": measured, "met": met}
+
+
 def targets(results: dict) -> list[dict]:
     """Each target of the issue: what it asks, what this run measured, whether it is met."""
     found = []
 
     def check(name: str, wanted: str, measured: str, met: bool) -> None:
-        found.append({"target": name, "wanted": wanted, "measured": measured, "met": met})
+        found.append(_target(name, wanted, measured, met))
 
     # From the breakdown: each server's median, over its rounds, of its ratio to that round's
     # hello (one throughput cell is a single 5 s sample).
@@ -142,12 +147,12 @@ def _scale_targets(results: dict) -> list[dict]:
         cells = transport["us_per_upload"]
         ratio = cells["archive"] / cells["bare"]
         found.append(
-            {
-                "target": "CPU per GCS upload through the archive vs a bare AuthorizedSession",
-                "wanted": f"<= {GCS_TRANSPORT_RATIO} x",
-                "measured": f"{ratio:.2f} x ({cells['archive']:.0f} vs {cells['bare']:.0f} µs)",
-                "met": ratio <= GCS_TRANSPORT_RATIO,
-            }
+            _target(
+                "CPU per GCS upload through the archive vs a bare AuthorizedSession",
+                f"<= {GCS_TRANSPORT_RATIO} x",
+                f"{ratio:.2f} x ({cells['archive']:.0f} vs {cells['bare']:.0f} µs)",
+                ratio <= GCS_TRANSPORT_RATIO,
+            )
         )
     cost = results.get("schema_cost")
     if cost:
@@ -156,12 +161,12 @@ def _scale_targets(results: dict) -> list[dict]:
             key=lambda pair: pair[1]["x_valid"],
         )
         found.append(
-            {
-                "target": f"validating the costliest invalid 1 MiB body ({worst_shape})",
-                "wanted": f"<= {SCHEMA_COST_RATIO} x a valid body of the same size",
-                "measured": f"{worst['x_valid']:.1f} x ({worst['seconds'] * 1000:.1f} ms)",
-                "met": worst["x_valid"] <= SCHEMA_COST_RATIO,
-            }
+            _target(
+                f"validating the costliest invalid 1 MiB body ({worst_shape})",
+                f"<= {SCHEMA_COST_RATIO} x a valid body of the same size",
+                f"{worst['x_valid']:.1f} x ({worst['seconds'] * 1000:.1f} ms)",
+                worst["x_valid"] <= SCHEMA_COST_RATIO,
+            )
         )
     scale = results.get("cli_scale")
     if scale:
@@ -172,13 +177,13 @@ def _scale_targets(results: dict) -> list[dict]:
             seconds, mib = CLI_TARGETS[command], CLI_TARGET_MIB
             first, again = at["first"], at["again"]
             found.append(
-                {
-                    "target": f"`{command}` over 100,000 local notifications, first run",
-                    "wanted": f"<= {seconds:g} s, <= {mib} MiB peak RSS",
-                    "measured": f"{first['seconds']:.2f} s, {first['peak_mib']:.0f} MiB "
+                _target(
+                    f"`{command}` over 100,000 local notifications, first run",
+                    f"<= {seconds:g} s, <= {mib} MiB peak RSS",
+                    f"{first['seconds']:.2f} s, {first['peak_mib']:.0f} MiB "
                     f"(run again: {again['seconds']:.2f} s, {again['peak_mib']:.0f} MiB)",
-                    "met": first["seconds"] <= seconds and first["peak_mib"] <= mib,
-                }
+                    first["seconds"] <= seconds and first["peak_mib"] <= mib,
+                )
             )
             if len(rows) < 2:
                 continue
@@ -186,14 +191,14 @@ def _scale_targets(results: dict) -> list[dict]:
             largest = rows[max(rows, key=int)]["first"]
             growth = largest["ms_per_1000"] / smallest["ms_per_1000"]
             found.append(
-                {
-                    "target": f"`{command}` cost per notification, {_sizes(rows)}",
-                    "wanted": f"flat (per 1,000 at the largest <= {CLI_FLAT_RATIO} x the smallest)",
-                    "measured": f"{growth:.2f} x ("
+                _target(
+                    f"`{command}` cost per notification, {_sizes(rows)}",
+                    f"flat (per 1,000 at the largest <= {CLI_FLAT_RATIO} x the smallest)",
+                    f"{growth:.2f} x ("
                     + ", ".join(f"{row['first']['ms_per_1000']:.0f}" for row in rows.values())
                     + " ms)",
-                    "met": growth <= CLI_FLAT_RATIO,
-                }
+                    growth <= CLI_FLAT_RATIO,
+                )
             )
     return found
 

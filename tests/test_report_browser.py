@@ -12,18 +12,9 @@ from click.testing import CliRunner
 
 from alertarchive.browse import cli as cli_module
 from tests.support.archives import HOSTILE_NAME, build_scenario
+from tests.support.report_screenshot import BROWSER_FLAGS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-BROWSER_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,9 @@ from alertarchive.browse import cli as cli_module
 from tests.support.incident import Incident
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-# As tests/test_report_browser.py starts it: headless, no network chatter, a fresh profile.
-FLAGS = [
+# How the report's browser checks and this screenshot start chromium: headless, no network
+# chatter (each run also gives it a fresh profile).
+BROWSER_FLAGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -26,7 +27,6 @@ FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--hide-scrollbars",
 ]
 
 
@@ -54,8 +54,9 @@ def main(target: pathlib.Path) -> None:
         page = incident_report(root)
         subprocess.run(
             [
-                "/usr/bin/chromium", *FLAGS, f"--user-data-dir={root / 'profile'}",
-                "--window-size=1280,1100", f"--screenshot={target.resolve()}", page.as_uri(),
+                "/usr/bin/chromium", *BROWSER_FLAGS, "--hide-scrollbars",
+                f"--user-data-dir={root / 'profile'}", "--window-size=1280,1100",
+                f"--screenshot={target.resolve()}", page.as_uri(),
             ],
             check=True,
             capture_output=True,

@@ -793,8 +793,11 @@ def report_command(
     builder = history.Timelines(keep_sightings=report.MAX_SIGHTINGS, keep_alerts=report.MAX_CARDS)
     filters = _filters(filter_values)
     figures, entries = _stats_for(app, since, until, filters, flap_episodes, builder)
-    builder.add_resolving(e.receiver for e in entries if e.status == "resolved")
-    timelines = builder.finish(figures.window, history.mutes(app.archive, figures.window))
+    timelines = builder.finish(
+        figures.window,
+        history.mutes(app.archive, figures.window),
+        resolving_receivers={e.receiver for e in entries if e.status == "resolved"},
+    )
     page = report.chunks(figures, entries, title, app.zone, app.now, timelines)
     try:
         with output.open("w", encoding="utf-8") as written:

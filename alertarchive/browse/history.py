@@ -201,10 +201,10 @@ def timelines(
         resolving_receivers: receivers known to have been sent a resolved notification.
         mutes: the event recorder's mute events in the window.
     """
-    builder = Timelines(fingerprint, alertname, labels, resolving_receivers)
+    builder = Timelines(fingerprint, alertname, labels)
     for entry, document in read:
         builder.add(entry, document)
-    return builder.finish(window, mutes)
+    return builder.finish(window, mutes, resolving_receivers)
 
 
 class Timelines:
@@ -221,7 +221,6 @@ class Timelines:
         fingerprint: str | None = None,
         alertname: str | None = None,
         labels: Mapping[str, str] | None = None,
-        resolving_receivers: Iterable[str] = (),
         keep_sightings: int | None = None,
         keep_alerts: int | None = None,
     ) -> None:
@@ -231,8 +230,6 @@ class Timelines:
             fingerprint: the alert's fingerprint (16 hex digits), or None to select by name.
             alertname: the alert name, or None.
             labels: labels the alert must carry.
-            resolving_receivers: receivers known to have been sent a resolved notification
-                (from metadata beyond these entries); those seen resolving are added.
             keep_sightings: at most this many sightings kept per alert (None: all).
             keep_alerts: sightings kept only for the alerts that come first in the result
                 (this many, and those first seen at the same moment as the last of them).
@@ -240,7 +237,8 @@ class Timelines:
         self._fingerprint = fingerprint
         self._alertname = alertname
         self._labels = dict(labels or {})
-        self._resolving = set(resolving_receivers)
+        # Receivers the bodies fed show were sent a resolved notification.
+        self._resolving: set[str] = set()
         self._keep = keep_sightings
         self._keep_alerts = keep_alerts
         # When the last alert whose sightings are kept was first seen, once keep_alerts are.
@@ -294,12 +292,21 @@ class Timelines:
         beyond = self._keeping_until is not None and first_seen > self._keeping_until
         return 0 if beyond else self._keep
 
-    def add_resolving(self, receivers: Iterable[str]) -> None:
-        """Receivers known (from metadata) to have been sent a resolved notification."""
-        self._resolving.update(receivers)
+    def finish(
+        self,
+        window: timewindow.Window,
+        mutes: Iterable[Mute] = (),
+        resolving_receivers: Iterable[str] = (),
+    ) -> list[AlertTimeline]:
+        """The timelines, ordered by their first notification, then alert name.
 
-    def finish(self, window: timewindow.Window, mutes: Iterable[Mute] = ()) -> list[AlertTimeline]:
-        """The timelines, ordered by their first notification, then alert name."""
+        Args:
+            window: the receipt-time window the notifications come from.
+            mutes: the event recorder's mute events in the window.
+            resolving_receivers: receivers known (from metadata beyond the bodies fed) to have
+                been sent a resolved notification; those seen resolving are added.
+        """
+        resolving = self._resolving | set(resolving_receivers)
         muted: dict[str, list[Mute]] = {}
         for mute in sorted(mutes, key=lambda mute: mute.at):
             muted.setdefault(mute.fingerprint, []).append(mute)
@@ -310,7 +317,7 @@ class Timelines:
                     fingerprint=key,
                     labels=dict(tally.latest_alert.labels),
                     sightings=tuple(tally.kept),
-                    episodes=tuple(tally.episodes(window, self._resolving, muted.get(key, []))),
+                    episodes=tuple(tally.episodes(window, resolving, muted.get(key, []))),
                     window=window,
                     first_received=tally.first_received,
                     latest_alert=tally.latest_alert,
